@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.utils.text import get_text_list
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,7 +19,6 @@ from .models import (
     Figure,
     Place,
     Source,
-    validate_has_source,
     validate_publishable,
 )
 
@@ -81,19 +81,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
 # --- Inlines ------------------------------------------------------------------------------
 
 
+CLAIM_SOURCE_REQUIRED = "A claim needs at least one source."
+
+
 class ClaimInlineForm(forms.ModelForm):
     class Meta:
         model = Claim
         fields = "__all__"
-
-    def clean(self):
-        cleaned = super().clean()
-        if "sources" in self.fields and not self.cleaned_data.get("DELETE"):
-            try:
-                validate_has_source(cleaned.get("sources") or [], what="claim")
-            except ValidationError as error:
-                self.add_error("sources", error.message_dict["sources"])
-        return cleaned
+        error_messages = {"sources": {"required": CLAIM_SOURCE_REQUIRED}}
 
 
 FIGURE_SOURCE_REQUIRED = "A figure needs a source: pick the document that reported the number."
@@ -305,9 +300,8 @@ class EntryAdmin(HistoryAdmin):
 
 
 class ClaimAdminForm(ChangeReasonForm, ClaimInlineForm):
-    class Meta:
-        model = Claim
-        fields = "__all__"
+    class Meta(ClaimInlineForm.Meta):
+        pass
 
 
 @admin.register(Claim)
@@ -382,3 +376,4 @@ class SourceAdmin(HistoryAdmin):
     list_filter = ["source_type"]
     search_fields = ["title", "publisher", "url"]
     date_hierarchy = "published_at"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -399,6 +399,10 @@ class Entry(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self, self.title)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "published_at"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -458,6 +462,7 @@ def validate_publishable(*, status, sources):
 
 
 def validate_has_source(sources, *, what):
+    """Claims and figures stand on a source; the admin's form says the same words."""
     if not list(sources):
         raise ValidationError({"sources": f"A {what} needs at least one source."})
 

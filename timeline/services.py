@@ -34,11 +34,9 @@ def entry_set_status(*, entry, status, user, reason=""):
         return entry
     validate_publishable(status=status, sources=entry.sources.all())
     entry.status = status
-    if status == Entry.Status.PUBLISHED and entry.published_at is None:
-        entry.published_at = timezone.now()
     entry._change_reason = reason or f"Status set to {entry.get_status_display().lower()}"
     entry._history_user = user
-    entry.save(update_fields=["status", "published_at", "updated_at"])
+    entry.save(update_fields=["status", "updated_at"])
     return entry
 
 
