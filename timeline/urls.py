@@ -1,6 +1,9 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .feeds import EntryFeed
+from .sitemaps import SITEMAPS
 
 app_name = "timeline"
 
@@ -10,4 +13,7 @@ urlpatterns = [
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("actors/<slug:slug>/", views.ActorDetailView.as_view(), name="actor-detail"),
     path("places/<slug:slug>/", views.PlaceDetailView.as_view(), name="place-detail"),
+    path("feed/", EntryFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,31 +1,429 @@
+"""The public site: the two-track timeline, entry pages, the claim tracker, actors and places.
+
+Every page reaches entries only through Entry.objects.published(), and runs a fixed number
+of queries whatever the amount of data (tests/test_views.py counts them at two sizes).
+"""
+
+import datetime as dt
+from collections import Counter
+
+from django.db import DatabaseError, connection
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
-from .models import Actor, Claim, Entry, Place
+from .forms import ClaimFilterForm, EntryFilterForm, entries_at_place, entries_involving
+from .models import (
+    Actor,
+    Assessment,
+    Claim,
+    ClaimEvidence,
+    Entry,
+    EntryLink,
+    Figure,
+    Place,
+    Track,
+)
+from .templatetags.timeline_tags import PLACE_KIND_RANK
+
+TIMELINE_PAGE_SIZE = 30
+CLAIMS_PAGE_SIZE = 50
+# Actor and place pages show the newest entries and claims and link to the full, paged,
+# filtered timeline or claim tracker for the rest.
+RELATED_LIMIT = 30
+CONTRAST_WINDOW = dt.timedelta(hours=72)
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class PublishedEntriesMixin:
+    """The one way these views reach entries: published ones, with what a card shows."""
+
     def get_queryset(self):
         return Entry.objects.published().with_related()
+
+
+# --- Keyset paging ---------------------------------------------------------------------
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(entry):
+    """A position on the timeline: the last entry's time (µs since 1970) and id."""
+    delta = entry.occurred_at - EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{micros}_{entry.pk}"
+
+
+def decode_cursor(value):
+    try:
+        micros, pk = value.split("_")
+        moment = EPOCH + dt.timedelta(microseconds=int(micros))
+        return moment, int(pk)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidCursor(value) from exc
+
+
+def older_than(queryset, cursor):
+    """Entries after `cursor` in timeline order (-occurred_at, -id): a keyset, not OFFSET,
+    so page 100 costs what page 1 does."""
+    moment, pk = cursor
+    return queryset.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
+
+
+def group_by_day(entries):
+    """[{date, diplomacy: [...], military: [...]}, ...] in the entries' order (newest first)."""
+    days = []
+    for entry in entries:
+        day = timezone.localdate(entry.occurred_at)
+        if not days or days[-1]["date"] != day:
+            days.append({"date": day, Track.DIPLOMACY: [], Track.MILITARY: []})
+        days[-1][entry.track].append(entry)
+    return days
 
 
 class TimelineView(PublishedEntriesMixin, ListView):
     template_name = "timeline/entry_list.html"
 
+    def get_queryset(self):
+        self.form = EntryFilterForm(self.request.GET or None)
+        queryset = super().get_queryset()
+        return self.form.filter(queryset) if self.form.is_bound else queryset
+
+    def get_context_data(self, **kwargs):
+        queryset = self.object_list.order_by("-occurred_at", "-id")
+        cursor_error = ""
+        page = queryset
+        raw_cursor = self.request.GET.get("cursor", "")
+        if raw_cursor:
+            try:
+                page = older_than(queryset, decode_cursor(raw_cursor))
+            except InvalidCursor:
+                cursor_error = (
+                    "That “older entries” link is broken or out of date, "
+                    "so here are the newest entries instead."
+                )
+        entries = list(page[: TIMELINE_PAGE_SIZE + 1])
+        next_cursor = None
+        if len(entries) > TIMELINE_PAGE_SIZE:
+            entries = entries[:TIMELINE_PAGE_SIZE]
+            next_cursor = encode_cursor(entries[-1])
+        return {
+            "form": self.form if self.form.is_bound else EntryFilterForm(),
+            "filtering": self.form.is_bound and self.form.is_filtering,
+            "match_count": queryset.count(),
+            "days": group_by_day(entries),
+            "entries": entries,
+            "next_cursor": next_cursor,
+            "is_first_page": not raw_cursor or bool(cursor_error),
+            "cursor_error": cursor_error,
+        }
+
+
+# --- Entry page --------------------------------------------------------------------------
+
+
+def headline_total(entries, metric):
+    """One metric summed over several entries, without double counting.
+
+    The rule: per entry, take the *current* figure for the metric at the entry's broadest
+    scope (country over region over city over district over site; on a tie, the larger
+    number), because a district's dead are already counted in the city's figure and the
+    city's in the nationwide one. Then add up those figures' best values across entries:
+    different entries are different events. The wording follows the inputs: exact when every
+    figure is exact, "about" when any is "about" or "up to", otherwise "at least" (so "more
+    than 7" plus "2" reads "at least 9", which is true).
+
+    Returns (qualifier, number) or None when no entry has a figure for the metric.
+    """
+    total = 0
+    qualifiers = set()
+    found = False
+    for entry in entries:
+        current = [figure for figure in entry.current_figures() if figure.metric == metric]
+        if not current:
+            continue
+        broadest = min(
+            current, key=lambda f: (PLACE_KIND_RANK.get(f.scope.kind, 9), -f.best, f.scope_id)
+        )
+        found = True
+        total += broadest.best
+        qualifiers.add(broadest.qualifier)
+    if not found:
+        return None
+    if qualifiers & {Figure.Qualifier.ABOUT, Figure.Qualifier.UP_TO}:
+        qualifier = "about"
+    elif qualifiers - {Figure.Qualifier.EXACT}:
+        qualifier = "at least"
+    else:
+        qualifier = ""
+    return qualifier, total
+
+
+def plural(count, singular, plural_form=None):
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def contrast_summary(entries, track):
+    """“4 strikes, at least 7 killed, more than 13 injured” for a list of other-track entries."""
+    if track == Track.MILITARY:
+        reports = sum(1 for e in entries if e.kind == Entry.Kind.INTERCEPTION_REPORT)
+        parts = []
+        if len(entries) - reports or not reports:
+            parts.append(plural(len(entries) - reports, "strike"))
+        if reports:
+            parts.append(plural(reports, "interception report"))
+    else:
+        parts = [plural(len(entries), "diplomatic event")]
+    for metric, label in ((Figure.Metric.KILLED, "killed"), (Figure.Metric.INJURED, "injured")):
+        total = headline_total(entries, metric)
+        if total:
+            qualifier, number = total
+            parts.append(" ".join(filter(None, [qualifier, str(number), label])))
+    return ", ".join(parts)
+
+
+def contrast_panel(entry):
+    """The other track's published entries from 72 hours before the entry starts to 72 hours
+    after it ends; an entry that spans time (a weekend of talks) counts when any part of it
+    falls in the window. Two queries: the entries and their figures."""
+    other = Track.MILITARY if entry.track == Track.DIPLOMACY else Track.DIPLOMACY
+    start = entry.occurred_at - CONTRAST_WINDOW
+    end = entry.time_span_end + CONTRAST_WINDOW
+    nearby = list(
+        Entry.objects.published()
+        .filter(Q(occurred_at__gte=start) | Q(ended_at__gte=start), occurred_at__lte=end)
+        .filter(track=other)
+        .prefetch_related(
+            Prefetch("figures", queryset=Figure.objects.select_related("scope", "source"))
+        )
+        .order_by("occurred_at", "id")
+    )
+    before = [e for e in nearby if e.occurred_at < entry.occurred_at]
+    after = [e for e in nearby if e.occurred_at >= entry.occurred_at]
+    return {
+        "track": other,
+        "track_label": Track(other).label,
+        "before": before,
+        "after": after,
+        "before_summary": contrast_summary(before, other),
+        "after_summary": contrast_summary(after, other),
+    }
+
+
+# schema.org ratings run worst (1) to best (5); alternateName carries our own word.
+RATING_VALUES = {
+    Assessment.CORROBORATED: 5,
+    Assessment.DISPUTED: 3,
+    Assessment.CONTRADICTED: 2,
+    Assessment.FALSE: 1,
+    Assessment.RETRACTED: 1,
+}
+
+
+def claim_review(request, entry, claim):
+    """A schema.org ClaimReview for an assessed claim (https://schema.org/ClaimReview)."""
+    url = request.build_absolute_uri(f"{entry.get_absolute_url()}#claim-{claim.pk}")
+    claimant = claim.claimant
+    item = {
+        "@type": "Claim",
+        "author": {
+            "@type": "Person" if claimant.kind == Actor.Kind.OFFICIAL else "Organization",
+            "name": claimant.name,
+        },
+        "appearance": [
+            {"@type": "CreativeWork", "url": source.url, "name": source.title}
+            for source in claim.sources.all()
+            if source.url
+        ],
+    }
+    if claim.said_at:
+        item["datePublished"] = claim.said_at.isoformat()
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": claim.quote or claim.paraphrase,
+        "itemReviewed": item,
+        "author": {"@type": "Organization", "name": "Parallax"},
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": RATING_VALUES.get(claim.assessment, 3),
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": claim.get_assessment_display(),
+        },
+        "reviewBody": claim.assessment_reason,
+    }
+    if claim.assessed_on:
+        review["datePublished"] = claim.assessed_on.isoformat()
+    return review
+
 
 class EntryDetailView(PublishedEntriesMixin, DetailView):
-    pass
+    """One published entry; drafts and entries in review are not found (404)."""
+
+    def get_queryset(self):
+        published = Entry.objects.published()
+        # Evidence and links count only when what they point to is published too.
+        evidence = ClaimEvidence.objects.filter(
+            Q(entry__in=published) | Q(other_claim__entry__in=published)
+        ).select_related("entry", "other_claim__claimant", "other_claim__entry")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                "claims__sources",
+                Prefetch("claims__evidence", queryset=evidence),
+                Prefetch(
+                    "links_out",
+                    queryset=EntryLink.objects.filter(to_entry__in=published).select_related(
+                        "to_entry"
+                    ),
+                ),
+                Prefetch(
+                    "links_in",
+                    queryset=EntryLink.objects.filter(from_entry__in=published).select_related(
+                        "from_entry"
+                    ),
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entry = self.object
+        claims = list(entry.claims.all())
+        histories = list(entry.figure_histories().values())
+        histories.sort(key=lambda group: _history_sort_key(group[-1]))
+        context.update(
+            claims=claims,
+            figure_histories=histories,
+            contrast=contrast_panel(entry),
+            claim_reviews=[
+                claim_review(self.request, entry, claim)
+                for claim in claims
+                if claim.assessment != Assessment.UNVERIFIED
+            ],
+        )
+        return context
+
+
+def _history_sort_key(figure):
+    metric_order = Figure.Metric.values.index(figure.metric)
+    return (metric_order, PLACE_KIND_RANK.get(figure.scope.kind, 9), figure.scope.name)
+
+
+# --- Claim tracker -----------------------------------------------------------------------
 
 
 class ClaimListView(ListView):
+    """Every claim of a published entry, newest entry first; simple paging (count + page)."""
+
+    template_name = "timeline/claim_list.html"
+    paginate_by = CLAIMS_PAGE_SIZE
+
     def get_queryset(self):
-        return Claim.objects.filter(entry__in=Entry.objects.published()).select_related(
-            "claimant", "entry"
+        self.form = ClaimFilterForm(self.request.GET or None)
+        queryset = (
+            Claim.objects.filter(entry__in=Entry.objects.published())
+            .select_related("claimant", "entry")
+            .order_by("-entry__occurred_at", "-entry_id", "position", "id")
         )
+        return self.form.filter(queryset) if self.form.is_bound else queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.form if self.form.is_bound else ClaimFilterForm()
+        context["filtering"] = self.form.is_bound and self.form.is_filtering
+        return context
+
+    def paginate_queryset(self, queryset, page_size):
+        # get_page() turns a bad ?page= into the nearest real page instead of a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+# --- Actors and places -------------------------------------------------------------------
+
+
+def claim_record(claims):
+    """How many of the claims stand at each assessment, every assessment listed."""
+    counts = Counter(
+        {row["assessment"]: row["n"] for row in claims.values("assessment").annotate(n=Count("id"))}
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in Assessment.choices]
 
 
 class ActorDetailView(DetailView):
     model = Actor
 
+    def get_queryset(self):
+        return Actor.objects.select_related("parent")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        actor = self.object
+        entries = entries_involving(Entry.objects.published(), actor)
+        claims = Claim.objects.filter(claimant=actor, entry__in=Entry.objects.published())
+        record = claim_record(claims)
+        context.update(
+            entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
+            entry_count=entries.count(),
+            claims=list(
+                claims.select_related("entry", "claimant").order_by(
+                    "-entry__occurred_at", "-entry_id", "position", "id"
+                )[:RELATED_LIMIT]
+            ),
+            claim_count=sum(count for _, _, count in record),
+            claim_record=record,
+            related_limit=RELATED_LIMIT,
+        )
+        return context
+
 
 class PlaceDetailView(DetailView):
     model = Place
+
+    def get_queryset(self):
+        return Place.objects.select_related("parent__parent__parent")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        place = self.object
+        ancestors = []
+        parent = place.parent
+        while parent is not None and len(ancestors) < 3:
+            ancestors.insert(0, parent)
+            parent = parent.parent if "parent" in parent._state.fields_cache else None
+        entries = entries_at_place(Entry.objects.published(), place)
+        context.update(
+            ancestors=ancestors,
+            children=list(place.children.order_by("name")),
+            entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
+            entry_count=entries.count(),
+            related_limit=RELATED_LIMIT,
+        )
+        return context
+
+
+# --- Health -------------------------------------------------------------------------------
+
+
+@never_cache
+def healthz(request):
+    """200 "ok" when the database answers a SELECT 1; 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse(
+            "database unavailable", status=503, content_type="text/plain; charset=utf-8"
+        )
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")

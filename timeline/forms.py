@@ -1,0 +1,235 @@
+"""Filter forms for the public pages: GET parameters, bookmarkable, never a 500.
+
+Each form validates the query string and turns what is valid into a queryset filter. Invalid
+values become form errors that the page shows as a friendly message; the valid ones still
+apply, so a typo in one field does not throw away the others.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Actor, Assessment, Claim, Entry, EntryActor, Place, Track
+
+# Place kinds run country → region → city → district → site, so a place has at most four
+# generations below it. A place filter matches the place and all of them, in one subquery.
+PLACE_DEPTH = 4
+
+
+def place_and_descendants(place):
+    """Ids of `place` and every place inside it, as one subquery (no recursion, no loop)."""
+    condition = Q(pk=place.pk)
+    lookup = "parent"
+    for _ in range(PLACE_DEPTH):
+        condition |= Q(**{lookup: place})
+        lookup += "__parent"
+    return Place.objects.filter(condition).values("pk")
+
+
+def entries_at_place(queryset, place):
+    """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk district."""
+    through = Entry.places.through.objects.filter(place__in=place_and_descendants(place))
+    return queryset.filter(pk__in=through.values("entry_id"))
+
+
+def entries_involving(queryset, actor):
+    """Entries an actor takes part in (any role) or makes a claim in."""
+    return queryset.filter(
+        Q(pk__in=EntryActor.objects.filter(actor=actor).values("entry_id"))
+        | Q(pk__in=Claim.objects.filter(claimant=actor).values("entry_id"))
+    )
+
+
+def start_of_day(day):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def published_actors():
+    """Actors readers can meet: those in or quoted by a published entry."""
+    published = Entry.objects.published()
+    return Actor.objects.filter(
+        Q(pk__in=EntryActor.objects.filter(entry__in=published).values("actor_id"))
+        | Q(pk__in=Claim.objects.filter(entry__in=published).values("claimant_id"))
+    )
+
+
+def published_places():
+    """Places with published entries, and the places that contain them (Kyiv for Pechersk)."""
+    published = Entry.objects.published()
+    direct = Entry.places.through.objects.filter(entry__in=published).values("place_id")
+    condition = Q(pk__in=direct)
+    lookup = "children"
+    for _ in range(PLACE_DEPTH):
+        condition |= Q(**{f"{lookup}__in": direct})
+        lookup += "__children"
+    return Place.objects.filter(pk__in=Place.objects.filter(condition).values("pk"))
+
+
+class SlugChoiceField(forms.ModelChoiceField):
+    """A model choice by slug, with a message a reader understands."""
+
+    def __init__(self, queryset, *, what, **kwargs):
+        super().__init__(
+            queryset,
+            to_field_name="slug",
+            required=False,
+            empty_label=f"Any {what}",
+            error_messages={
+                "invalid_choice": f"We have no {what} with that name. Pick one from the list."
+            },
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class DateRangeForm(forms.Form):
+    """`from` and `to` are Python keywords, so the fields are added by name in __init__."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        date_errors = {"invalid": "Enter a date as YYYY-MM-DD, for example 2025-11-25."}
+        self.fields["from"] = forms.DateField(
+            required=False,
+            label="From",
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            error_messages=date_errors,
+        )
+        self.fields["to"] = forms.DateField(
+            required=False,
+            label="To",
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            error_messages=date_errors,
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            raise forms.ValidationError(
+                "The “from” date is after the “to” date. Swap them to see that period."
+            )
+        return cleaned
+
+    @property
+    def valid_data(self):
+        """What validated, even when another field did not (so that field alone is ignored)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = dict(self.cleaned_data)
+        if "__all__" in self.errors:
+            data.pop("from", None)
+            data.pop("to", None)
+        return data
+
+    @property
+    def is_filtering(self):
+        return any(value not in (None, "") for value in self.valid_data.values())
+
+
+class EntryFilterForm(DateRangeForm):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search titles, summaries, claims",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. peace plan"}),
+    )
+    track = forms.ChoiceField(
+        required=False,
+        choices=[("", "Both tracks"), *Track.choices],
+        error_messages={"invalid_choice": "Choose diplomacy, military or both tracks."},
+    )
+    actor = SlugChoiceField(published_actors(), what="actor")
+    place = SlugChoiceField(published_places(), what="place")
+    assessment = forms.ChoiceField(
+        required=False,
+        label="Claims graded",
+        choices=[("", "Any assessment"), *Assessment.choices],
+        error_messages={"invalid_choice": "That is not one of our assessments."},
+    )
+
+    field_order = ["q", "track", "actor", "place", "from", "to", "assessment"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Fresh querysets per request; class-level ones would be evaluated once and cached.
+        self.fields["actor"].queryset = published_actors()
+        self.fields["place"].queryset = published_places().select_related("parent")
+        self.order_fields(self.field_order)
+
+    def filter(self, queryset):
+        data = self.valid_data
+        if data.get("track"):
+            queryset = queryset.filter(track=data["track"])
+        if data.get("actor"):
+            queryset = entries_involving(queryset, data["actor"])
+        if data.get("place"):
+            queryset = entries_at_place(queryset, data["place"])
+        if data.get("from"):
+            queryset = queryset.filter(occurred_at__gte=start_of_day(data["from"]))
+        if data.get("to"):
+            queryset = queryset.filter(
+                occurred_at__lt=start_of_day(data["to"] + dt.timedelta(days=1))
+            )
+        if data.get("assessment"):
+            graded = Claim.objects.filter(assessment=data["assessment"])
+            queryset = queryset.filter(pk__in=graded.values("entry_id"))
+        if data.get("q"):
+            text = data["q"].strip()
+            quoted = Claim.objects.filter(Q(quote__icontains=text) | Q(paraphrase__icontains=text))
+            queryset = queryset.filter(
+                Q(title__icontains=text)
+                | Q(summary__icontains=text)
+                | Q(pk__in=quoted.values("entry_id"))
+            )
+        return queryset
+
+
+class ClaimFilterForm(DateRangeForm):
+    claimant = SlugChoiceField(published_actors(), what="claimant")
+    assessment = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any assessment"), *Assessment.choices],
+        error_messages={"invalid_choice": "That is not one of our assessments."},
+    )
+    track = forms.ChoiceField(
+        required=False,
+        choices=[("", "Both tracks"), *Track.choices],
+        error_messages={"invalid_choice": "Choose diplomacy, military or both tracks."},
+    )
+
+    field_order = ["claimant", "assessment", "track", "from", "to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        published = Entry.objects.published()
+        self.fields["claimant"].queryset = Actor.objects.filter(
+            pk__in=Claim.objects.filter(entry__in=published).values("claimant_id")
+        )
+        self.order_fields(self.field_order)
+
+    def filter(self, queryset):
+        """Filter claims; the date range applies to when the claim was made, or its entry's
+        time when the claim carries no date of its own."""
+        data = self.valid_data
+        if data.get("claimant"):
+            queryset = queryset.filter(claimant=data["claimant"])
+        if data.get("assessment"):
+            queryset = queryset.filter(assessment=data["assessment"])
+        if data.get("track"):
+            queryset = queryset.filter(entry__track=data["track"])
+        if data.get("from"):
+            start = start_of_day(data["from"])
+            queryset = queryset.filter(
+                Q(said_at__gte=start) | Q(said_at__isnull=True, entry__occurred_at__gte=start)
+            )
+        if data.get("to"):
+            end = start_of_day(data["to"] + dt.timedelta(days=1))
+            queryset = queryset.filter(
+                Q(said_at__lt=end) | Q(said_at__isnull=True, entry__occurred_at__lt=end)
+            )
+        return queryset
