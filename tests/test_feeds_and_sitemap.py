@@ -1,0 +1,139 @@
+"""/feed/, /sitemap.xml and /healthz."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.db import OperationalError, connections
+from django.utils import timezone
+
+from tests import factories
+from timeline.models import Claim, Entry, EntryActor, Place
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def atom_entries(client):
+    response = client.get("/feed/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    return ET.fromstring(response.content).findall(f"{ATOM}entry")  # noqa: S314 (our own XML)
+
+
+def sitemap_urls(client):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)  # noqa: S314 (our own XML)
+    return [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+
+
+def test_feed_is_atom_with_the_entry_title_link_and_summary(client, db):
+    factories.EntryFactory(
+        title="Missiles and drones hit Kyiv",
+        slug="kyiv-strike",
+        summary="Apartment blocks burned in Dniprovskyi district.",
+        occurred_at=timezone.make_aware(dt.datetime(2025, 11, 25, 3)),
+    )
+    [item] = atom_entries(client)
+    assert item.find(f"{ATOM}title").text == "Missiles and drones hit Kyiv"
+    assert item.find(f"{ATOM}link").get("href") == "http://testserver/entries/kyiv-strike/"
+    summary = item.find(f"{ATOM}summary").text
+    assert summary == (
+        "Military, before dawn, Tue 25 Nov 2025. Apartment blocks burned in Dniprovskyi district."
+    )
+    categories = [c.get("term") for c in item.findall(f"{ATOM}category")]
+    assert categories == ["Military", "Combined missile and drone strike"]
+
+
+def test_feed_has_the_newest_50_entries_newest_first(client, db):
+    source = factories.SourceFactory()
+    start = timezone.make_aware(dt.datetime(2025, 11, 25, 12))
+    entries = Entry.objects.bulk_create(
+        Entry(
+            title=f"Entry {n:02d}",
+            slug=f"entry-{n:02d}",
+            summary="s",
+            track="military",
+            kind="drone_strike",
+            status="published",
+            occurred_at=start - dt.timedelta(hours=n),
+        )
+        for n in range(60)
+    )
+    Entry.sources.through.objects.bulk_create(
+        Entry.sources.through(entry_id=e.pk, source_id=source.pk) for e in entries
+    )
+    titles = [item.find(f"{ATOM}title").text for item in atom_entries(client)]
+    assert len(titles) == 50
+    assert titles[0] == "Entry 00"
+    assert titles[-1] == "Entry 49"
+
+
+def test_home_page_advertises_the_feed(client, db):
+    html = client.get("/").content.decode()
+    assert '<link rel="alternate" type="application/atom+xml"' in html
+    assert 'href="/feed/"' in html
+
+
+def test_sitemap_lists_entries_actors_and_places_with_published_entries_and_the_index_pages(
+    client, db
+):
+    ukraine = factories.PlaceFactory(name="Ukraine", slug="ukraine", kind=Place.Kind.COUNTRY)
+    kyiv = factories.PlaceFactory(name="Kyiv", slug="kyiv", parent=ukraine)
+    factories.PlaceFactory(name="Lviv", slug="lviv", parent=ukraine)
+    entry = factories.EntryFactory(slug="kyiv-strike", places=[kyiv])
+    speaker = factories.ActorFactory(name="Kyiv City Military Administration", slug="kcma")
+    EntryActor.objects.create(entry=entry, actor=speaker, role="speaker")
+    factories.ClaimFactory(
+        entry=entry, claimant=factories.ActorFactory(name="Donald Trump", slug="donald-trump")
+    )
+    factories.ActorFactory(slug="idle-actor")
+
+    urls = sitemap_urls(client)
+    assert urls == [
+        "http://testserver/",
+        "http://testserver/claims/",
+        "http://testserver/entries/kyiv-strike/",
+        "http://testserver/actors/donald-trump/",
+        "http://testserver/actors/kcma/",
+        "http://testserver/places/kyiv/",
+        "http://testserver/places/ukraine/",
+    ]
+    assert "http://testserver/actors/idle-actor/" not in urls
+    assert "http://testserver/places/lviv/" not in urls
+
+
+def test_sitemap_carries_last_modified_dates_for_entries(client, db):
+    factories.EntryFactory(slug="kyiv-strike")
+    body = client.get("/sitemap.xml").content.decode()
+    assert "<lastmod>" in body
+
+
+def test_healthz_answers_ok_when_the_database_answers(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    # The database driver fails, not our code: every cursor the connection hands out raises.
+    # Undone before the test database is torn down, which needs a working cursor.
+    with monkeypatch.context() as patch:
+        patch.setattr(connections["default"], "cursor", refuse)
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.content == b"database unavailable"
+
+
+@pytest.mark.parametrize("claims", [0, 3])
+def test_feed_does_not_need_claims_to_render(client, db, claims):
+    entry = factories.EntryFactory(title="A strike")
+    for _ in range(claims):
+        factories.ClaimFactory(entry=entry)
+    assert Claim.objects.count() == claims
+    assert len(atom_entries(client)) == 1
