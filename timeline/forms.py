@@ -135,8 +135,10 @@ class EntryFilterForm(DateRangeForm):
     q = forms.CharField(
         required=False,
         max_length=200,
-        label="Search titles, summaries, claims",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. peace plan"}),
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Titles, summaries, claims"}
+        ),
     )
     track = forms.ChoiceField(
         required=False,

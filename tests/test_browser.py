@@ -1,0 +1,462 @@
+"""The public site in a real browser: Playwright driving Debian's Chromium.
+
+Run alone with `pytest -m browser`. Without /usr/bin/chromium these tests are skipped on a
+workstation and fail in CI (CI=true), where a missing browser is a broken build.
+Screenshots go to test-artifacts/screenshots/ (ignored by git); the home page at desktop
+width is also copied to docs/screenshots/home-desktop.png for the README.
+"""
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from timeline.models import (
+    Actor,
+    Claim,
+    ClaimEvidence,
+    Entry,
+    EntryActor,
+    EntryLink,
+    Figure,
+    Place,
+    Source,
+)
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
+# test body are still synchronous and safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SEED_FIXTURE = "geneva-talks-kyiv-strikes"
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+README_SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "home-desktop.png"
+
+pytestmark = [
+    pytest.mark.browser,
+    # live_server needs committed data; serialized_rollback restores what migrations seeded
+    # (the Editors and Publishers groups) for the tests that run after these.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: the browser tests must run in CI.")
+        pytest.skip(f"{message}; install Debian's chromium package to run the browser tests.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name, *, full_page=False, height=None):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    if height:
+        width = page.viewport_size["width"]
+        clip = {"x": 0, "y": 0, "width": width, "height": height}
+        page.screenshot(path=str(path), full_page=True, clip=clip)
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def seed_fixture_path():
+    return Path(settings.BASE_DIR) / "fixtures" / f"{SEED_FIXTURE}.json"
+
+
+def at(day, hour=0, minute=0):
+    return timezone.make_aware(dt.datetime(2025, 11, day, hour, minute))
+
+
+def build_story():
+    """The seed story in small, for when fixtures/geneva-talks-kyiv-strikes.json is absent."""
+    ukraine = Place.objects.create(name="Ukraine", slug="ukraine", kind="country")
+    kyiv = Place.objects.create(name="Kyiv", slug="kyiv", kind="city", parent=ukraine)
+    dnipro = Place.objects.create(
+        name="Dniprovskyi district", slug="dniprovskyi", kind="district", parent=kyiv
+    )
+    pechersk = Place.objects.create(
+        name="Pechersk district", slug="pechersk", kind="district", parent=kyiv
+    )
+    odesa = Place.objects.create(name="Odesa region", slug="odesa-region", kind="region")
+    odesa.parent = ukraine
+    odesa.save()
+    geneva = Place.objects.create(name="Geneva", slug="geneva", kind="city")
+    russia = Place.objects.create(name="Russia", slug="russia", kind="country")
+    taganrog = Place.objects.create(name="Taganrog", slug="taganrog", kind="city", parent=russia)
+
+    def actor(name, slug, kind, side, country=""):
+        return Actor.objects.create(name=name, slug=slug, kind=kind, side=side, country=country)
+
+    white_house = actor("White House", "white-house", "government_body", "third_party", "US")
+    trump = actor("Donald Trump", "donald-trump", "official", "third_party", "United States")
+    putin = actor("Vladimir Putin", "vladimir-putin", "official", "russia", "Russia")
+    kcma = actor(
+        "Kyiv City Military Administration",
+        "kyiv-city-military-administration",
+        "local_authority",
+        "ukraine",
+        "Ukraine",
+    )
+    mayor = actor("Vitali Klitschko", "vitali-klitschko", "official", "ukraine", "Ukraine")
+    mod = actor("Russian Ministry of Defence", "russian-mod", "government_body", "russia")
+    forces = actor("Russian Armed Forces", "russian-armed-forces", "armed_force", "russia")
+    ua_forces = actor(
+        "Armed Forces of Ukraine", "armed-forces-of-ukraine", "armed_force", "ukraine"
+    )
+
+    article = Source.objects.create(
+        title="Russia attacks Kyiv after Trump peace deal hope",
+        publisher="Newsroom wire",
+        url="https://example.org/russia-attacks-kyiv-after-peace-deal-hope",
+        source_type="news_report",
+    )
+    briefing = Source.objects.create(
+        title="Morning briefing on the overnight attack",
+        publisher="Kyiv city hall",
+        source_type="official_statement",
+    )
+
+    def entry(**fields):
+        places = fields.pop("places", [])
+        obj = Entry.objects.create(status="published", **fields)
+        obj.sources.set([article])
+        obj.places.set(places)
+        return obj
+
+    talks = entry(
+        title="US and Ukrainian delegations hold talks in Geneva on a 28-point peace plan",
+        slug="geneva-talks",
+        track="diplomacy",
+        kind="talks",
+        occurred_at=at(22),
+        ended_at=at(23, 20),
+        precision="several_days",
+        places=[geneva],
+        summary="Top US officials met a Ukrainian delegation in Geneva over the weekend to "
+        "discuss a US draft plan to end the war.",
+        time_note="Dates inferred: the report says only “the weekend” before the strikes.",
+    )
+    EntryActor.objects.create(entry=talks, actor=white_house, role="initiator")
+    Claim.objects.create(
+        entry=talks,
+        claimant=white_house,
+        quote="very constructive",
+        kind="characterisation",
+        paraphrase="The White House described the Geneva discussions as very constructive.",
+    ).sources.set([article])
+    basis = entry(
+        title="Putin says the US plan could be a basis for a lasting settlement",
+        slug="putin-basis",
+        track="diplomacy",
+        kind="statement",
+        occurred_at=at(24, 12),
+        precision="part_of_day",
+        places=[],
+        summary="Vladimir Putin praised the American proposal but asked for clarifications.",
+    )
+    Claim.objects.create(
+        entry=basis,
+        claimant=putin,
+        quote="basis for a lasting settlement",
+        kind="position",
+        paraphrase="Putin says the US plan could form the basis of a final settlement.",
+    ).sources.set([article])
+    reach = entry(
+        title="Trump says a peace deal is within reach",
+        slug="trump-within-reach",
+        track="diplomacy",
+        kind="statement",
+        occurred_at=at(24, 18),
+        precision="part_of_day",
+        summary="Trump insisted he still believed a peace deal was within reach.",
+    )
+    within_reach = Claim.objects.create(
+        entry=reach,
+        claimant=trump,
+        quote="a peace deal is within reach",
+        kind="prediction",
+        paraphrase="Trump says a settlement is close.",
+        assessment="contradicted",
+        assessed_on=dt.date(2025, 11, 25),
+        assessment_reason="Hours later Russia launched one of its heaviest attacks on Kyiv.",
+    )
+    within_reach.sources.set([article])
+
+    strike = entry(
+        title="Missiles and drones hit Kyiv before dawn",
+        slug="kyiv-strikes",
+        track="military",
+        kind="combined_strike",
+        occurred_at=at(25, 3),
+        precision="part_of_day",
+        places=[dnipro, pechersk],
+        summary="Russia launched a wave of missiles and drones at Kyiv. An apartment block "
+        "burned in Dniprovskyi district and a missile hit Pechersk.",
+    )
+    EntryActor.objects.create(entry=strike, actor=forces, role="initiator")
+    EntryActor.objects.create(entry=strike, actor=kcma, role="speaker")
+    terror = Claim.objects.create(
+        entry=strike,
+        claimant=kcma,
+        quote="cynical terror",
+        kind="accusation",
+        paraphrase="The city's military administration said civilian housing was targeted "
+        "deliberately.",
+    )
+    terror.sources.set([briefing])
+    ClaimEvidence.objects.create(
+        claim=within_reach,
+        relation="contradicts",
+        entry=strike,
+        note="The strikes followed the statement within hours.",
+    )
+
+    def figure(entry, metric, scope, best, qualifier, as_of, reporter, source=article):
+        Figure.objects.create(
+            entry=entry,
+            metric=metric,
+            scope=scope,
+            best=best,
+            qualifier=qualifier,
+            as_of=as_of,
+            reported_by=reporter,
+            source=source,
+        )
+
+    figure(strike, "killed", kyiv, 2, "at_least", at(25, 6), kcma, briefing)
+    figure(strike, "killed", kyiv, 4, "at_least", at(25, 11), kcma)
+    figure(strike, "injured", kyiv, 7, "at_least", at(25, 6), kcma, briefing)
+    figure(strike, "injured", kyiv, 7, "more_than", at(25, 11), kcma)
+    figure(strike, "killed", dnipro, 2, "exact", at(25, 9), mayor)
+    figure(strike, "injured", dnipro, 5, "at_least", at(25, 9), mayor)
+    figure(strike, "killed", ukraine, 6, "at_least", at(25, 12), kcma)
+
+    odesa_strike = entry(
+        title="Missiles and drones hit energy and port facilities in Odesa region",
+        slug="odesa-strikes",
+        track="military",
+        kind="infrastructure_strike",
+        occurred_at=at(25, 3),
+        precision="part_of_day",
+        places=[odesa],
+        summary="Strikes damaged warehouses, cranes and power equipment.",
+    )
+    figure(odesa_strike, "injured", odesa, 6, "at_least", at(25, 10), kcma)
+    tag = entry(
+        title="Ukrainian drones hit Taganrog",
+        slug="taganrog-drones",
+        track="military",
+        kind="cross_border_strike",
+        occurred_at=at(25, 0),
+        precision="part_of_day",
+        places=[taganrog],
+        summary="Local authorities said drones hit homes and warehouses.",
+    )
+    EntryActor.objects.create(entry=tag, actor=ua_forces, role="initiator")
+    figure(tag, "killed", taganrog, 3, "at_least", at(25, 9), mod)
+    EntryLink.objects.create(from_entry=tag, to_entry=strike, kind="retaliation_for")
+    intercept = entry(
+        title="Russia says it intercepted more than two hundred drones",
+        slug="russia-intercepts",
+        track="military",
+        kind="interception_report",
+        occurred_at=at(25, 8),
+        precision="part_of_day",
+        places=[russia],
+        summary="The Russian defence ministry claimed its air defences destroyed scores of "
+        "Ukrainian drones over several regions and occupied Crimea.",
+    )
+    Claim.objects.create(
+        entry=intercept,
+        claimant=mod,
+        quote="more than two hundred drones",
+        kind="figure",
+        paraphrase="Russia says it downed over 200 Ukrainian drones.",
+        assessment="disputed",
+        assessed_on=dt.date(2025, 11, 26),
+        assessment_reason="Not independently verified; Ukraine gave no count.",
+    ).sources.set([article])
+
+
+@pytest.fixture
+def story(transactional_db):
+    """The seed story: the colleague's fixture once it exists, otherwise build_story()."""
+    if seed_fixture_path().exists():
+        call_command("loaddata", SEED_FIXTURE, verbosity=0)
+    else:
+        build_story()
+    assert Entry.objects.published().filter(track="diplomacy").exists()
+    assert Entry.objects.published().filter(track="military").exists()
+
+
+def entry_with_revisions():
+    """A published entry with a figure that was reported more than once."""
+    for entry in Entry.objects.published().prefetch_related("figures__scope"):
+        if any(len(group) > 1 for group in entry.figure_histories().values()):
+            return entry
+    raise AssertionError("The story has no figure with a revision.")
+
+
+def test_home_page_shows_diplomacy_beside_military_for_the_seed_story(page, live_server, story):
+    page.goto(live_server.url + "/")
+    diplomacy = page.locator(".track-diplomacy .card")
+    military = page.locator(".track-military .card")
+    assert diplomacy.count() >= 1
+    assert military.count() >= 1
+    assert "Geneva" in " ".join(diplomacy.all_inner_texts())
+    assert "Kyiv" in " ".join(military.all_inner_texts())
+    # Side by side on a desktop: a military card sits to the right of the diplomacy column.
+    left = page.locator(".track-diplomacy").first.bounding_box()
+    right = page.locator(".track-military").first.bounding_box()
+    assert right["x"] > left["x"] + left["width"] / 2
+    assert page.locator(".track-head-diplomacy").is_visible()
+    assert page.locator(".track-head-military").is_visible()
+    screenshot(page, "home-desktop-full", full_page=True)
+    # Tall enough to show a day of strikes beside the days of talks before it.
+    path = screenshot(page, "home-desktop", height=1500)
+    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, README_SCREENSHOT)
+    assert README_SCREENSHOT.stat().st_size < 400_000
+
+
+def test_filtering_by_track_with_the_form_changes_the_results(page, live_server, story):
+    page.goto(live_server.url + "/")
+    assert page.locator(".card-diplomacy").count() >= 1
+    page.get_by_label("Track").select_option(label="Military")
+    page.get_by_role("button", name="Show entries").click()
+    page.wait_for_url("**/?*track=military*")
+    assert page.locator(".card-diplomacy").count() == 0
+    assert page.locator(".card-military").count() >= 1
+    assert "match these filters" in page.locator(".match-count").inner_text()
+    assert page.get_by_label("Track").input_value() == "military"
+
+
+def test_filtering_by_place_with_the_form_includes_its_districts(page, live_server, story):
+    page.goto(live_server.url + "/")
+    before = page.locator(".card").count()
+    page.get_by_label("Place").select_option(label="Kyiv")
+    page.get_by_role("button", name="Show entries").click()
+    page.wait_for_url("**/?*place=kyiv*")
+    titles = page.locator(".card-title").all_inner_texts()
+    assert 0 < len(titles) < before
+    assert any("Kyiv" in title for title in titles)
+    assert not any("Geneva" in title for title in titles)
+
+
+def test_filters_can_be_used_with_the_keyboard_alone(page, live_server, story):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.get_by_label("Track").focus()
+    page.keyboard.press("ArrowDown")  # Both tracks → Diplomacy
+    assert page.get_by_label("Track").input_value() == "diplomacy"
+    page.keyboard.press("Shift+Tab")  # back to the search box, where Enter submits
+    assert page.evaluate("document.activeElement.name") == "q"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?*track=diplomacy*")
+    assert page.locator(".card-military").count() == 0
+
+
+def test_entry_page_shows_revision_history_and_the_contrast_panel(page, live_server, story):
+    entry = entry_with_revisions()
+    page.goto(live_server.url + entry.get_absolute_url())
+    assert page.locator("h1").inner_text() == entry.title
+    revised = page.locator(".figure:has(.figure-trail)").first
+    assert "→" in revised.locator(".figure-trail").inner_text()
+    revisions = revised.locator(".revision")
+    assert revisions.count() >= 2
+    assert "as of" in revisions.first.inner_text()
+    assert page.locator(".revision-tag-old").count() >= 1
+    panel = page.locator("#contrast")
+    assert panel.is_visible()
+    assert "within 72 hours before" in panel.inner_text().lower()
+    assert panel.locator(".contrast-item").count() >= 1
+    screenshot(page, "entry-desktop", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "entry-phone", full_page=True)
+
+
+def test_contrast_panel_on_the_talks_counts_the_strikes_after(page, live_server, story):
+    talks = Entry.objects.published().filter(track="diplomacy", kind="talks").first()
+    page.goto(live_server.url + talks.get_absolute_url())
+    after = page.locator(".contrast-summary").nth(1).inner_text()
+    assert "strike" in after
+    assert "killed" in after
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/claims/", "entry", "/actors/donald-trump/", "/places/kyiv/"]
+)
+def test_nothing_scrolls_sideways_on_a_390px_phone(browser, live_server, story, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    if path == "entry":
+        path = entry_with_revisions().get_absolute_url()
+    elif path.startswith("/actors/") and not Actor.objects.filter(slug="donald-trump").exists():
+        path = Actor.objects.first().get_absolute_url()
+    page.goto(live_server.url + path)
+    scroll_width, client_width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll_width <= client_width, (path, scroll_width, client_width)
+    if path == "/":
+        # Stacked: the track labels are visible above each column.
+        assert page.locator(".track-label").first.is_visible()
+        assert not page.locator(".track-heads").is_visible()
+        screenshot(page, "home-phone")
+        screenshot(page, "home-phone-full", full_page=True)
+    context.close()
+
+
+def test_a_hostile_title_runs_no_script(page, live_server, transactional_db):
+    source = Source.objects.create(title="Report", url="https://example.org/r")
+    hostile = Entry.objects.create(
+        title="<script>alert(1)</script><img src=x onerror=alert(2)>",
+        slug="hostile",
+        summary='"><svg onload=alert(3)>',
+        track="military",
+        kind="drone_strike",
+        status="published",
+        occurred_at=at(25, 3),
+    )
+    hostile.sources.set([source])
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in ("/", "/entries/hostile/", "/?q=<script>alert(4)</script>", "/claims/"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+    page.goto(live_server.url + "/entries/hostile/")
+    assert "<script>alert(1)</script>" in page.locator("h1").inner_text()
+    assert page.locator("img").count() == 0
+    assert dialogs == []
