@@ -9,6 +9,7 @@ from django.utils.text import get_text_list
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .templatetags.timeline_tags import format_when
 from .models import (
     Actor,
     Claim,
@@ -122,10 +123,14 @@ class EntryActorInline(admin.TabularInline):
     verbose_name_plural = "Actors and their roles"
 
 
+COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
+
+
 class ClaimInline(admin.StackedInline):
     model = Claim
     form = ClaimInlineForm
     extra = 0
+    formfield_overrides = COMPACT_TEXT
     autocomplete_fields = ["claimant", "sources"]
     show_change_link = True
     fields = [
@@ -214,7 +219,7 @@ class EntryAdmin(HistoryAdmin):
         "title",
         "track",
         "kind",
-        "occurred_at",
+        "when",
         "status",
         "claim_count",
         "figure_count",
@@ -257,6 +262,10 @@ class EntryAdmin(HistoryAdmin):
                 figure_total=Count("figures", distinct=True),
             )
         )
+
+    @admin.display(description="When", ordering="occurred_at")
+    def when(self, entry):
+        return format_when(entry.occurred_at, entry.precision, entry.ended_at)
 
     @admin.display(description="Claims", ordering="claim_total")
     def claim_count(self, entry):
