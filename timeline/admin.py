@@ -9,7 +9,6 @@ from django.utils.text import get_text_list
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .templatetags.timeline_tags import format_when
 from .models import (
     Actor,
     Claim,
@@ -22,6 +21,7 @@ from .models import (
     Source,
     validate_publishable,
 )
+from .templatetags.timeline_tags import format_when
 
 admin.site.site_header = "Parallax editors"
 admin.site.site_title = "Parallax editors"
