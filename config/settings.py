@@ -157,9 +157,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SITE_NAME = "Parallax"
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous write is then answered 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
@@ -167,7 +168,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "timeline.api.schema.ParallaxAutoSchema",
+    "EXCEPTION_HANDLER": "timeline.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/minute"),
     },
@@ -185,6 +188,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io: the docs work offline.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "timeline.models.Actor.Kind",
+        "PlaceKindEnum": "timeline.models.Place.Kind",
+        "EntryKindEnum": "timeline.models.Entry.Kind",
+        "ClaimKindEnum": "timeline.models.Claim.Kind",
+    },
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 LOGGING = {

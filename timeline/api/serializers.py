@@ -1,0 +1,630 @@
+"""Explicit serializers: what the API shows, and writes validated exactly as in the admin."""
+
+import copy
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
+
+from timeline import services
+from timeline.admin import FIGURE_SOURCE_REQUIRED, FIGURE_VALUE_FIELDS
+from timeline.models import (
+    Actor,
+    Claim,
+    ClaimEvidence,
+    Entry,
+    EntryActor,
+    Figure,
+    Place,
+    Source,
+    unique_slug,
+    validate_has_source,
+    validate_publishable,
+)
+
+from .exceptions import drf_validation_error
+
+DEFAULT_REASONS = {
+    "create": "Created through the API",
+    "update": "Changed through the API",
+    "delete": "Deleted through the API",
+}
+CHANGE_REASON_HEADER = "X-Change-Reason"
+REVISION_MESSAGE = (
+    "A reported figure is never overwritten. To report a new number, post a new figure "
+    "(a revision) with the same entry, metric and scope; the latest one becomes current."
+)
+
+
+def change_reason(request, given="", *, action):
+    """The editor's reason from the body, else the X-Change-Reason header, else a default."""
+    given = (given or "").strip() or request.headers.get(CHANGE_REASON_HEADER, "").strip()
+    return (given or DEFAULT_REASONS[action])[:100]
+
+
+def stamp(instance, *, user, reason):
+    """What django-simple-history records with the change: who and why."""
+    instance._history_user = user
+    instance._change_reason = reason
+    return instance
+
+
+def absolute(request, path):
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+# --- Small read-only shapes, nested in others ---------------------------------------------
+
+
+class ActorSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Actor
+        fields = ("slug", "name", "kind", "side")
+        read_only_fields = fields
+
+
+class PlaceSummarySerializer(serializers.ModelSerializer):
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Place
+        fields = ("slug", "name", "kind", "latitude", "longitude", "coordinate_precision")
+        read_only_fields = fields
+
+
+class SourceSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ("id", "title", "publisher", "url", "archive_url", "source_type", "published_at")
+        read_only_fields = fields
+
+
+class EntryActorSerializer(serializers.ModelSerializer):
+    actor = ActorSummarySerializer(read_only=True)
+
+    class Meta:
+        model = EntryActor
+        fields = ("actor", "role")
+        read_only_fields = fields
+
+
+class ClaimInEntrySerializer(serializers.ModelSerializer):
+    claimant = ActorSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = (
+            "id",
+            "claimant",
+            "said_at",
+            "quote",
+            "paraphrase",
+            "kind",
+            "assessment",
+            "assessed_on",
+            "assessment_reason",
+            "sources",
+        )
+        read_only_fields = fields
+
+
+class FigureInEntrySerializer(serializers.ModelSerializer):
+    scope = PlaceSummarySerializer(read_only=True)
+    reported_by = ActorSummarySerializer(read_only=True)
+    display_value = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Figure
+        fields = (
+            "id",
+            "metric",
+            "scope",
+            "low",
+            "best",
+            "high",
+            "qualifier",
+            "display_value",
+            "as_of",
+            "reported_by",
+            "source",
+            "note",
+        )
+        read_only_fields = fields
+
+
+# --- Writes: the model's own validation, as the admin runs it -----------------------------
+
+
+class CleanModelSerializer(serializers.ModelSerializer):
+    """Runs Model.full_clean() (clean(), field validators, constraints) on every write.
+
+    Subclasses add their shared rules in `validate_instance` and list their many-to-many
+    fields in Meta.m2m_fields; saves record the user and the reason in the history.
+    """
+
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Why you made this change, kept in the history with your name. Optional; "
+        f"the {CHANGE_REASON_HEADER} header works too.",
+    )
+
+    m2m_fields = ()
+
+    @property
+    def request(self):
+        return self.context.get("request")
+
+    def model_fields(self, attrs):
+        return {
+            name: value
+            for name, value in attrs.items()
+            if name not in self.m2m_fields and name != "change_reason"
+        }
+
+    def build_instance(self, attrs):
+        instance = copy.copy(self.instance) if self.instance else self.Meta.model()
+        for name, value in self.model_fields(attrs).items():
+            setattr(instance, name, value)
+        return instance
+
+    def current_m2m(self, attrs, name):
+        if name in attrs:
+            return attrs[name]
+        if self.instance is not None:
+            return list(getattr(self.instance, name).all())
+        return []
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.build_instance(attrs)
+        self.prepare_instance(instance, attrs)
+        try:
+            instance.full_clean()
+            self.validate_instance(instance, attrs)
+        except DjangoValidationError as error:
+            raise drf_validation_error(error) from error
+        return attrs
+
+    def prepare_instance(self, instance, attrs):
+        """Derive what save() would derive (a slug), so full_clean() sees the final row."""
+        if hasattr(instance, "slug") and not instance.slug:
+            source = getattr(instance, "title", None) or getattr(instance, "name", "")
+            attrs["slug"] = instance.slug = unique_slug(instance, source)
+
+    def validate_instance(self, instance, attrs):
+        """Shared rules beyond the model's clean(): raise Django ValidationError."""
+
+    def reason(self, validated_data, action):
+        return change_reason(self.request, validated_data.pop("change_reason", ""), action=action)
+
+    def save_instance(self, instance, validated_data, *, action):
+        reason = self.reason(validated_data, action)
+        many = {
+            name: validated_data.pop(name) for name in self.m2m_fields if name in validated_data
+        }
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        stamp(instance, user=self.request.user, reason=reason)
+        instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        return instance
+
+    def create(self, validated_data):
+        return self.save_instance(self.Meta.model(), validated_data, action="create")
+
+    def update(self, instance, validated_data):
+        return self.save_instance(instance, validated_data, action="update")
+
+
+# --- Entries ----------------------------------------------------------------------------
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    """An entry with everything a client needs to show it without another call."""
+
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:entry-detail", lookup_field="slug"
+    )
+    url = serializers.SerializerMethodField(help_text="The entry's public page.")
+    places = PlaceSummarySerializer(many=True, read_only=True)
+    actors = EntryActorSerializer(source="entry_actors", many=True, read_only=True)
+    claims = ClaimInEntrySerializer(many=True, read_only=True)
+    current_figures = serializers.SerializerMethodField(
+        help_text="The latest figure per metric and scope; earlier reports are its revisions."
+    )
+    sources = SourceSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Entry
+        fields = (
+            "slug",
+            "api_url",
+            "url",
+            "title",
+            "summary",
+            "track",
+            "kind",
+            "status",
+            "occurred_at",
+            "precision",
+            "ended_at",
+            "time_note",
+            "places",
+            "actors",
+            "claims",
+            "current_figures",
+            "sources",
+            "published_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_url(self, entry) -> str:
+        return absolute(self.context.get("request"), entry.get_absolute_url())
+
+    @extend_schema_field(FigureInEntrySerializer(many=True))
+    def get_current_figures(self, entry):
+        return FigureInEntrySerializer(
+            entry.current_figures(), many=True, context=self.context
+        ).data
+
+
+class EntryDetailSerializer(EntrySerializer):
+    figures = FigureInEntrySerializer(
+        many=True, read_only=True, help_text="Every reported figure, revisions included."
+    )
+
+    class Meta(EntrySerializer.Meta):
+        fields = (*EntrySerializer.Meta.fields, "figures")
+        read_only_fields = fields
+
+
+class EntryActorWriteSerializer(serializers.Serializer):
+    actor = serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all())
+    role = serializers.ChoiceField(choices=EntryActor.Role.choices)
+
+
+class EntryWriteSerializer(CleanModelSerializer):
+    """Create or change an entry. Moving the status across "published" needs the publish
+    permission; publishing needs a source. The answer is the entry as EntrySerializer shows it."""
+
+    places = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Place.objects.all(),
+        required=False,
+        help_text="Slugs of the places.",
+    )
+    sources = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Source.objects.all(), required=False, help_text="Ids of the sources."
+    )
+    actors = EntryActorWriteSerializer(
+        many=True,
+        required=False,
+        help_text="Actors and their roles; when given, replaces the entry's actors.",
+    )
+
+    m2m_fields = ("places", "sources", "actors")
+
+    class Meta:
+        model = Entry
+        fields = (
+            "title",
+            "slug",
+            "summary",
+            "track",
+            "kind",
+            "status",
+            "occurred_at",
+            "precision",
+            "ended_at",
+            "time_note",
+            "places",
+            "sources",
+            "actors",
+            "change_reason",
+        )
+        extra_kwargs = {"slug": {"required": False}}
+
+    def validate(self, attrs):
+        old_status = self.instance.status if self.instance else Entry.Status.DRAFT
+        new_status = attrs.get("status", old_status)
+        try:
+            services.check_status_change(
+                user=self.request.user, old_status=old_status, new_status=new_status
+            )
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from denied
+        return super().validate(attrs)
+
+    def validate_instance(self, instance, attrs):
+        validate_publishable(status=instance.status, sources=self.current_m2m(attrs, "sources"))
+
+    def save_instance(self, instance, validated_data, *, action):
+        user = self.request.user
+        reason = self.reason(validated_data, action)
+        actors = validated_data.pop("actors", None)
+        many = {
+            name: validated_data.pop(name) for name in self.m2m_fields if name in validated_data
+        }
+        # The status moves only through the service the admin uses (permission, source).
+        status = validated_data.pop("status", instance.status if instance.pk else None)
+        creating = instance.pk is None
+        if creating:
+            instance.status = Entry.Status.DRAFT
+        changed = [
+            name for name, value in validated_data.items() if getattr(instance, name) != value
+        ]
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        if creating or changed or many or actors is not None:
+            stamp(instance, user=user, reason=reason)
+            instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        if actors is not None:
+            self.set_actors(instance, actors, user=user, reason=reason)
+        if status and status != instance.status:
+            services.entry_set_status(entry=instance, status=status, user=user, reason=reason)
+        return instance
+
+    @staticmethod
+    def set_actors(entry, actors, *, user, reason):
+        wanted = {(item["actor"].pk, item["role"]) for item in actors}
+        existing = {(row.actor_id, row.role): row for row in EntryActor.objects.filter(entry=entry)}
+        for key, row in existing.items():
+            if key not in wanted:
+                stamp(row, user=user, reason=reason).delete()
+        for actor_id, role in sorted(wanted - existing.keys()):
+            row = EntryActor(entry=entry, actor_id=actor_id, role=role)
+            row.full_clean()
+            stamp(row, user=user, reason=reason).save()
+
+
+# --- Claims -----------------------------------------------------------------------------
+
+
+class ClaimEvidenceSerializer(serializers.ModelSerializer):
+    entry = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = ClaimEvidence
+        fields = ("relation", "entry", "other_claim", "note")
+        read_only_fields = fields
+
+
+class ClaimSerializer(CleanModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
+    entry = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Entry.objects.all(), help_text="Slug of the entry."
+    )
+    entry_url = serializers.SerializerMethodField(help_text="The claim on the entry's public page.")
+    claimant = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Actor.objects.all(), help_text="Slug of the claimant."
+    )
+    claimant_detail = ActorSummarySerializer(source="claimant", read_only=True)
+    sources = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Source.objects.all(),
+        required=False,
+        help_text="Ids of the sources reporting the claim. At least one.",
+    )
+    evidence = ClaimEvidenceSerializer(many=True, read_only=True)
+
+    m2m_fields = ("sources",)
+
+    class Meta:
+        model = Claim
+        fields = (
+            "id",
+            "api_url",
+            "entry",
+            "entry_url",
+            "claimant",
+            "claimant_detail",
+            "said_at",
+            "quote",
+            "paraphrase",
+            "kind",
+            "sources",
+            "assessment",
+            "assessed_on",
+            "assessment_reason",
+            "position",
+            "evidence",
+            "change_reason",
+        )
+
+    def get_entry_url(self, claim) -> str:
+        return absolute(self.context.get("request"), claim.get_absolute_url())
+
+    def validate_instance(self, instance, attrs):
+        validate_has_source(self.current_m2m(attrs, "sources"), what="claim")
+
+
+# --- Figures ----------------------------------------------------------------------------
+
+
+class FigureSerializer(CleanModelSerializer):
+    """A reported number. A new report is a new figure: values are never overwritten."""
+
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:figure-detail")
+    entry = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Entry.objects.all(), help_text="Slug of the entry."
+    )
+    scope = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Place.objects.all(), help_text="Slug of the place counted."
+    )
+    scope_detail = PlaceSummarySerializer(source="scope", read_only=True)
+    reported_by = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Actor.objects.all(), help_text="Slug of who gave the number."
+    )
+    reported_by_detail = ActorSummarySerializer(source="reported_by", read_only=True)
+    display_value = serializers.CharField(read_only=True)
+    is_current = serializers.SerializerMethodField(
+        help_text="Whether this is the latest report for its entry, metric and scope."
+    )
+
+    class Meta:
+        model = Figure
+        fields = (
+            "id",
+            "api_url",
+            "entry",
+            "metric",
+            "scope",
+            "scope_detail",
+            "low",
+            "best",
+            "high",
+            "qualifier",
+            "display_value",
+            "as_of",
+            "reported_by",
+            "reported_by_detail",
+            "source",
+            "note",
+            "is_current",
+            "change_reason",
+        )
+        extra_kwargs = {
+            "source": {
+                "error_messages": {
+                    "required": FIGURE_SOURCE_REQUIRED,
+                    "null": FIGURE_SOURCE_REQUIRED,
+                }
+            }
+        }
+
+    def get_is_current(self, figure) -> bool:
+        return bool(getattr(figure, "is_current", True))
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            rewritten = {
+                name: [REVISION_MESSAGE]
+                for name in FIGURE_VALUE_FIELDS
+                if name in attrs and attrs[name] != getattr(self.instance, name)
+            }
+            if rewritten:
+                raise serializers.ValidationError(rewritten)
+        return super().validate(attrs)
+
+
+# --- Reference data ---------------------------------------------------------------------
+
+
+class ActorSerializer(CleanModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:actor-detail", lookup_field="slug"
+    )
+    url = serializers.SerializerMethodField(help_text="The actor's public page.")
+    parent = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Actor.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Slug of the body this actor belongs to.",
+    )
+
+    class Meta:
+        model = Actor
+        fields = (
+            "slug",
+            "api_url",
+            "url",
+            "name",
+            "kind",
+            "side",
+            "country",
+            "parent",
+            "aliases",
+            "description",
+            "change_reason",
+        )
+        extra_kwargs = {"slug": {"required": False}}
+
+    def get_url(self, actor) -> str:
+        return absolute(self.context.get("request"), actor.get_absolute_url())
+
+
+class PlaceSerializer(CleanModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:place-detail", lookup_field="slug"
+    )
+    url = serializers.SerializerMethodField(help_text="The place's public page.")
+    parent = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Place.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Slug of the place this one lies in.",
+    )
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        min_value=-90,
+        max_value=90,
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        min_value=-180,
+        max_value=180,
+    )
+
+    class Meta:
+        model = Place
+        fields = (
+            "slug",
+            "api_url",
+            "url",
+            "name",
+            "kind",
+            "parent",
+            "latitude",
+            "longitude",
+            "coordinate_precision",
+            "change_reason",
+        )
+        extra_kwargs = {"slug": {"required": False}}
+
+    def get_url(self, place) -> str:
+        return absolute(self.context.get("request"), place.get_absolute_url())
+
+
+class SourceSerializer(CleanModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+
+    class Meta:
+        model = Source
+        fields = (
+            "id",
+            "api_url",
+            "title",
+            "publisher",
+            "url",
+            "archive_url",
+            "source_type",
+            "published_at",
+            "accessed_at",
+            "notes",
+            "change_reason",
+        )

@@ -1,0 +1,361 @@
+"""The API's resources: read for everyone (published data), write for editors."""
+
+import hashlib
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import HttpResponse
+from django.template import engines
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularRedocView
+from rest_framework import exceptions, status, viewsets
+from rest_framework.filters import SearchFilter
+from rest_framework.response import Response
+
+from timeline.models import Actor, Claim, ClaimEvidence, Entry, Figure, Place, Source
+
+from . import filters, serializers
+from .pagination import CursorPage
+from .permissions import ModelPermissionsOrAnonReadOnly, can_view_drafts
+
+SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+def reject_nul_parameters(request):
+    """PostgreSQL refuses NUL in text: answer 400 rather than let the database raise."""
+    for name, values in request.query_params.lists():
+        if any("\x00" in value for value in values):
+            raise exceptions.ValidationError({name: ["Null characters are not allowed."]})
+
+
+def visible_entries(user):
+    """Drafts for callers who may view them; for everyone else the one public gate."""
+    return Entry.objects.all() if can_view_drafts(user) else Entry.objects.published()
+
+
+def visible_sources(user):
+    """Sources are shown to the public once something published cites them.
+
+    A source recorded only for a draft could announce the story before it is published.
+    """
+    if can_view_drafts(user):
+        return Source.objects.all()
+    published = Entry.objects.published()
+    return Source.objects.filter(
+        Exists(Entry.sources.through.objects.filter(source=OuterRef("pk"), entry__in=published))
+        | Exists(
+            Claim.sources.through.objects.filter(source=OuterRef("pk"), claim__entry__in=published)
+        )
+        | Exists(Figure.objects.filter(source=OuterRef("pk"), entry__in=published))
+    )
+
+
+class ConditionalGetMixin:
+    """ETag (weak, from the rendered body) and Last-Modified on reads; 304 when they match.
+
+    The body is still built: what is saved is the transfer, and the check is exact whatever
+    changed (a claim, a figure, a source) because the ETag hashes what the client would get.
+    """
+
+    def last_modified_of(self, obj):
+        return None
+
+    def remember_last_modified(self, objects):
+        stamps = [stamp for stamp in map(self.last_modified_of, objects or []) if stamp]
+        self.last_modified = max(stamps) if stamps else None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # What a caller sees depends on who they are (editors see drafts).
+        patch_vary_headers(response, ["Authorization"])
+        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+            return response
+        if not isinstance(response, Response) or response.streaming:
+            return response
+        response.render()
+        etag = f'W/"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        response["ETag"] = etag
+        last_modified = getattr(self, "last_modified", None)
+        timestamp = int(last_modified.timestamp()) if last_modified else None
+        if timestamp is not None:
+            response["Last-Modified"] = http_date(timestamp)
+        return get_conditional_response(
+            request, etag=etag, last_modified=timestamp, response=response
+        )
+
+
+class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
+    """Shared behaviour: permissions, filters, cursor pages, history-recorded atomic writes."""
+
+    permission_classes = [ModelPermissionsOrAnonReadOnly]
+    pagination_class = CursorPage
+    filter_backends = [DjangoFilterBackend, SearchFilter, filters.StableOrderingFilter]
+    lookup_value_regex = ID_PATTERN
+    read_serializer_class = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        reject_nul_parameters(request)
+
+    def get_read_serializer(self, *args, **kwargs):
+        serializer_class = self.read_serializer_class or self.get_serializer_class()
+        kwargs.setdefault("context", self.get_serializer_context())
+        return serializer_class(*args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        self.remember_last_modified(page)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.remember_last_modified([instance])
+        return Response(self.get_serializer(instance).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            instance = serializer.save()
+            self.after_write(instance)
+        data = self.read_representation(instance)
+        headers = {"Location": data["api_url"]} if data.get("api_url") else {}
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            instance = serializer.save()
+            self.after_write(instance)
+        return Response(self.read_representation(instance))
+
+    def perform_destroy(self, instance):
+        body = self.request.data if isinstance(self.request.data, dict) else {}
+        reason = serializers.change_reason(
+            self.request, str(body.get("change_reason", "")), action="delete"
+        )
+        with transaction.atomic():
+            serializers.stamp(instance, user=self.request.user, reason=reason)
+            instance.delete()
+            self.after_write(instance)
+
+    def after_write(self, instance):
+        """Hook: keep what depends on the written object up to date."""
+
+    def read_representation(self, instance):
+        # Read back through the queryset: annotations (is_current) and prefetches.
+        instance = self.get_queryset().filter(pk=instance.pk).first() or instance
+        return self.get_read_serializer(instance).data
+
+
+class TouchEntryMixin:
+    """A claim or figure is part of its entry: its change moves the entry's updated_at, so
+    `updated_since` and Last-Modified see it (no history row: the entry itself is unchanged)."""
+
+    def after_write(self, instance):
+        Entry.objects.filter(pk=instance.entry_id).update(updated_at=timezone.now())
+
+    def last_modified_of(self, obj):
+        return obj.entry.updated_at
+
+
+ENTRY_WRITE = {
+    "request": serializers.EntryWriteSerializer,
+    "responses": {200: serializers.EntryDetailSerializer},
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List entries",
+        description="Published entries, newest first, each with its places, actors, claims, "
+        "current figures and sources. Callers allowed to view drafts see every status.",
+    ),
+    retrieve=extend_schema(summary="One entry, with every figure report"),
+    create=extend_schema(
+        summary="Create an entry",
+        request=serializers.EntryWriteSerializer,
+        responses={201: serializers.EntryDetailSerializer},
+    ),
+    update=extend_schema(summary="Replace an entry", **ENTRY_WRITE),
+    partial_update=extend_schema(
+        summary="Change an entry (publishing: publishers only)", **ENTRY_WRITE
+    ),
+    destroy=extend_schema(summary="Delete an entry"),
+)
+class EntryViewSet(ApiViewSet):
+    """Entries on the timeline."""
+
+    queryset = Entry.objects.none()
+    serializer_class = serializers.EntrySerializer
+    read_serializer_class = serializers.EntryDetailSerializer
+    filterset_class = filters.EntryFilter
+    search_fields = ["title", "summary", "claims__quote", "claims__paraphrase"]
+    ordering_fields = ["occurred_at", "updated_at", "title", "id"]
+    ordering = ("-occurred_at", "-id")
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+    def get_queryset(self):
+        return visible_entries(self.request.user).with_related().prefetch_related("claims__sources")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.EntryWriteSerializer
+        if self.action == "retrieve":
+            return serializers.EntryDetailSerializer
+        return serializers.EntrySerializer
+
+    def last_modified_of(self, entry):
+        return entry.updated_at
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List claims", description="Claims on published entries."),
+    retrieve=extend_schema(summary="One claim"),
+)
+class ClaimViewSet(TouchEntryMixin, ApiViewSet):
+    """Statements by actors, graded against the evidence."""
+
+    queryset = Claim.objects.none()
+    serializer_class = serializers.ClaimSerializer
+    filterset_class = filters.ClaimFilter
+    search_fields = ["quote", "paraphrase", "claimant__name"]
+    ordering_fields = ["id"]
+    ordering = ("-id",)
+
+    def get_queryset(self):
+        user = self.request.user
+        claims = Claim.objects.all()
+        evidence = ClaimEvidence.objects.select_related("entry")
+        if not can_view_drafts(user):
+            published = Entry.objects.published()
+            claims = claims.filter(entry__in=published)
+            evidence = evidence.filter(Q(entry__in=published) | Q(other_claim__entry__in=published))
+        return claims.select_related("claimant", "entry").prefetch_related(
+            "sources", Prefetch("evidence", queryset=evidence)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List figures", description="Figures on published entries."),
+    retrieve=extend_schema(summary="One figure"),
+    update=extend_schema(
+        summary="Replace a figure's note, reporter or source",
+        description="The values (metric, scope, low, best, high, qualifier, as of) are never "
+        "overwritten: post a new figure to report a new number.",
+    ),
+    partial_update=extend_schema(
+        summary="Change a figure's note, reporter or source",
+        description="The values (metric, scope, low, best, high, qualifier, as of) are never "
+        "overwritten: post a new figure to report a new number.",
+    ),
+)
+class FigureViewSet(TouchEntryMixin, ApiViewSet):
+    """Reported numbers; the latest per entry, metric and scope is current."""
+
+    queryset = Figure.objects.none()
+    serializer_class = serializers.FigureSerializer
+    filterset_class = filters.FigureFilter
+    ordering_fields = ["as_of", "id"]
+    ordering = ("-as_of", "-id")
+
+    def get_queryset(self):
+        figures = Figure.objects.all()
+        if not can_view_drafts(self.request.user):
+            figures = figures.filter(entry__in=Entry.objects.published())
+        newer = Figure.objects.filter(
+            entry=OuterRef("entry"), metric=OuterRef("metric"), scope=OuterRef("scope")
+        ).filter(Q(as_of__gt=OuterRef("as_of")) | Q(as_of=OuterRef("as_of"), pk__gt=OuterRef("pk")))
+        return figures.annotate(is_current=~Exists(newer)).select_related(
+            "entry", "scope", "reported_by"
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List actors"), retrieve=extend_schema(summary="One actor")
+)
+class ActorViewSet(ApiViewSet):
+    """Who acts or speaks. Reference data: every actor is listed, as on the public site."""
+
+    queryset = Actor.objects.none()
+    serializer_class = serializers.ActorSerializer
+    filterset_class = filters.ActorFilter
+    search_fields = ["name", "aliases", "country"]
+    ordering_fields = ["name", "id"]
+    ordering = ("name", "id")
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+    def get_queryset(self):
+        return Actor.objects.select_related("parent")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List places"), retrieve=extend_schema(summary="One place")
+)
+class PlaceViewSet(ApiViewSet):
+    """Where things happened. Reference data: every place is listed."""
+
+    queryset = Place.objects.none()
+    serializer_class = serializers.PlaceSerializer
+    filterset_class = filters.PlaceFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+    ordering = ("name", "id")
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+    def get_queryset(self):
+        return Place.objects.select_related("parent")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List sources",
+        description="Sources cited by something published (editors see every source).",
+    ),
+    retrieve=extend_schema(summary="One source"),
+)
+class SourceViewSet(ApiViewSet):
+    """The documents claims and figures stand on."""
+
+    queryset = Source.objects.none()
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilter
+    search_fields = ["title", "publisher", "url"]
+    ordering_fields = ["title", "id"]
+    ordering = ("-id",)
+
+    def get_queryset(self):
+        return visible_sources(self.request.user)
+
+
+# drf-spectacular's ReDoc page loads Google Fonts; the docs must work offline (no CDN).
+REDOC_TEMPLATE = """{% extends "drf_spectacular/redoc.html" %}
+{% block head %}
+<title>{{ title|default:"Redoc" }}</title>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body { margin: 0; padding: 0; }</style>
+{% endblock head %}"""
+
+
+class OfflineRedocView(SpectacularRedocView):
+    """ReDoc from drf-spectacular-sidecar's bundle, in the system's fonts."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        context = super().get(request, *args, **kwargs).data
+        html = engines["django"].from_string(REDOC_TEMPLATE).render(context, request)
+        return HttpResponse(html)
