@@ -403,6 +403,12 @@ def test_entry_page_shows_revision_history_and_the_contrast_panel(page, live_ser
     assert "within 72 hours before" in panel.inner_text().lower()
     assert panel.locator(".contrast-item").count() >= 1
     screenshot(page, "entry-desktop", full_page=True)
+    # Printed, the page drops navigation and filters and keeps the dossier.
+    page.emulate_media(media="print")
+    assert not page.locator(".site-nav").is_visible()
+    assert page.locator("#contrast").is_visible()
+    screenshot(page, "entry-print", full_page=True)
+    page.emulate_media(media="screen")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "entry-phone", full_page=True)
 
