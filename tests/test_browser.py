@@ -344,7 +344,7 @@ def test_home_page_shows_diplomacy_beside_military_for_the_seed_story(page, live
     assert page.locator(".track-head-military").is_visible()
     screenshot(page, "home-desktop-full", full_page=True)
     # Tall enough to show a day of strikes beside the days of talks before it.
-    path = screenshot(page, "home-desktop", height=1500)
+    path = screenshot(page, "home-desktop", height=1900)
     README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, README_SCREENSHOT)
     assert README_SCREENSHOT.stat().st_size < 400_000
@@ -466,3 +466,74 @@ def test_a_hostile_title_runs_no_script(page, live_server, transactional_db):
     assert "<script>alert(1)</script>" in page.locator("h1").inner_text()
     assert page.locator("img").count() == 0
     assert dialogs == []
+
+
+# WCAG 2 contrast of every visible text element against the first opaque background behind
+# it: 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
+CONTRAST_SCRIPT = """
+() => {
+  const parse = (value) => {
+    const m = value.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const parts = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return {r: parts[0], g: parts[1], b: parts[2], a: parts.length > 3 ? parts[3] : 1};
+  };
+  const luminance = ({r, g, b}) => {
+    const channel = (c) => {
+      c /= 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const colour = parse(getComputedStyle(node).backgroundColor);
+      if (colour && colour.a > 0.5) return colour;
+    }
+    return {r: 255, g: 255, b: 255, a: 1};
+  };
+  const failures = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    const text = [...element.childNodes]
+      .filter((n) => n.nodeType === Node.TEXT_NODE)
+      .map((n) => n.textContent.trim())
+      .join("");
+    if (!text) continue;
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    if (style.visibility === "hidden" || box.width <= 1 || box.height <= 1) continue;
+    if (element.closest(".skip-link")) continue;
+    if (element.tagName === "INPUT" || element.tagName === "OPTION") continue;
+    const fg = parse(style.color);
+    const bg = background(element);
+    const [light, dark] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+    const ratio = (light + 0.05) / (dark + 0.05);
+    const size = parseFloat(style.fontSize);
+    const bold = Number(style.fontWeight) >= 700;
+    const needed = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+    if (ratio < needed) {
+      const where = `${element.tagName}.${element.className}`;
+      failures.push(`${where} "${text.slice(0, 40)}" ${ratio.toFixed(2)}`);
+    }
+  }
+  return failures;
+}
+"""
+
+
+@pytest.mark.parametrize("path", ["/", "entry", "/claims/", "/?from=banana"])
+def test_text_meets_aa_contrast(page, live_server, story, path):
+    if path == "entry":
+        path = entry_with_revisions().get_absolute_url()
+    page.goto(live_server.url + path)
+    assert page.evaluate(CONTRAST_SCRIPT) == []
+
+
+def test_focus_is_visible_on_links_and_fields(page, live_server, story):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the brand link, after the skip link
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    page.get_by_label("Track").focus()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineWidth") == "3px"

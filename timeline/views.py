@@ -76,13 +76,23 @@ def older_than(queryset, cursor):
 
 
 def group_by_day(entries):
-    """[{date, diplomacy: [...], military: [...]}, ...] in the entries' order (newest first)."""
+    """[{date, diplomacy: [...], military: [...], before: {track: entry}}, ...] in the
+    entries' order (newest first). For a track with nothing that day, `before` holds the
+    latest earlier entry of that track on the same page, so an empty column still says what
+    last happened there ("talks in Geneva, two days earlier")."""
     days = []
     for entry in entries:
         day = timezone.localdate(entry.occurred_at)
         if not days or days[-1]["date"] != day:
-            days.append({"date": day, Track.DIPLOMACY: [], Track.MILITARY: []})
+            days.append({"date": day, Track.DIPLOMACY: [], Track.MILITARY: [], "before": {}})
         days[-1][entry.track].append(entry)
+    latest = {}
+    for day in reversed(days):
+        for track in Track.values:
+            if not day[track] and track in latest:
+                day["before"][track] = latest[track]
+            if day[track]:
+                latest[track] = day[track][0]
     return days
 
 
