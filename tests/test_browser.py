@@ -16,17 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from timeline.models import (
-    Actor,
-    Claim,
-    ClaimEvidence,
-    Entry,
-    EntryActor,
-    EntryLink,
-    Figure,
-    Place,
-    Source,
-)
+from timeline.models import Entry, Source
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
 # test body are still synchronous and safe.
@@ -98,224 +88,11 @@ def at(day, hour=0, minute=0):
     return timezone.make_aware(dt.datetime(2025, 11, day, hour, minute))
 
 
-def build_story():
-    """The seed story in small, for when fixtures/geneva-talks-kyiv-strikes.json is absent."""
-    ukraine = Place.objects.create(name="Ukraine", slug="ukraine", kind="country")
-    kyiv = Place.objects.create(name="Kyiv", slug="kyiv", kind="city", parent=ukraine)
-    dnipro = Place.objects.create(
-        name="Dniprovskyi district", slug="dniprovskyi", kind="district", parent=kyiv
-    )
-    pechersk = Place.objects.create(
-        name="Pechersk district", slug="pechersk", kind="district", parent=kyiv
-    )
-    odesa = Place.objects.create(name="Odesa region", slug="odesa-region", kind="region")
-    odesa.parent = ukraine
-    odesa.save()
-    geneva = Place.objects.create(name="Geneva", slug="geneva", kind="city")
-    russia = Place.objects.create(name="Russia", slug="russia", kind="country")
-    taganrog = Place.objects.create(name="Taganrog", slug="taganrog", kind="city", parent=russia)
-
-    def actor(name, slug, kind, side, country=""):
-        return Actor.objects.create(name=name, slug=slug, kind=kind, side=side, country=country)
-
-    white_house = actor("White House", "white-house", "government_body", "third_party", "US")
-    trump = actor("Donald Trump", "donald-trump", "official", "third_party", "United States")
-    putin = actor("Vladimir Putin", "vladimir-putin", "official", "russia", "Russia")
-    kcma = actor(
-        "Kyiv City Military Administration",
-        "kyiv-city-military-administration",
-        "local_authority",
-        "ukraine",
-        "Ukraine",
-    )
-    mayor = actor("Vitali Klitschko", "vitali-klitschko", "official", "ukraine", "Ukraine")
-    mod = actor("Russian Ministry of Defence", "russian-mod", "government_body", "russia")
-    forces = actor("Russian Armed Forces", "russian-armed-forces", "armed_force", "russia")
-    ua_forces = actor(
-        "Armed Forces of Ukraine", "armed-forces-of-ukraine", "armed_force", "ukraine"
-    )
-
-    article = Source.objects.create(
-        title="Russia attacks Kyiv after Trump peace deal hope",
-        publisher="Newsroom wire",
-        url="https://example.org/russia-attacks-kyiv-after-peace-deal-hope",
-        source_type="news_report",
-    )
-    briefing = Source.objects.create(
-        title="Morning briefing on the overnight attack",
-        publisher="Kyiv city hall",
-        source_type="official_statement",
-    )
-
-    def entry(**fields):
-        places = fields.pop("places", [])
-        obj = Entry.objects.create(status="published", **fields)
-        obj.sources.set([article])
-        obj.places.set(places)
-        return obj
-
-    talks = entry(
-        title="US and Ukrainian delegations hold talks in Geneva on a 28-point peace plan",
-        slug="geneva-talks",
-        track="diplomacy",
-        kind="talks",
-        occurred_at=at(22),
-        ended_at=at(23, 20),
-        precision="several_days",
-        places=[geneva],
-        summary="Top US officials met a Ukrainian delegation in Geneva over the weekend to "
-        "discuss a US draft plan to end the war.",
-        time_note="Dates inferred: the report says only “the weekend” before the strikes.",
-    )
-    EntryActor.objects.create(entry=talks, actor=white_house, role="initiator")
-    Claim.objects.create(
-        entry=talks,
-        claimant=white_house,
-        quote="very constructive",
-        kind="characterisation",
-        paraphrase="The White House described the Geneva discussions as very constructive.",
-    ).sources.set([article])
-    basis = entry(
-        title="Putin says the US plan could be a basis for a lasting settlement",
-        slug="putin-basis",
-        track="diplomacy",
-        kind="statement",
-        occurred_at=at(24, 12),
-        precision="part_of_day",
-        places=[],
-        summary="Vladimir Putin praised the American proposal but asked for clarifications.",
-    )
-    Claim.objects.create(
-        entry=basis,
-        claimant=putin,
-        quote="basis for a lasting settlement",
-        kind="position",
-        paraphrase="Putin says the US plan could form the basis of a final settlement.",
-    ).sources.set([article])
-    reach = entry(
-        title="Trump says a peace deal is within reach",
-        slug="trump-within-reach",
-        track="diplomacy",
-        kind="statement",
-        occurred_at=at(24, 18),
-        precision="part_of_day",
-        summary="Trump insisted he still believed a peace deal was within reach.",
-    )
-    within_reach = Claim.objects.create(
-        entry=reach,
-        claimant=trump,
-        quote="a peace deal is within reach",
-        kind="prediction",
-        paraphrase="Trump says a settlement is close.",
-        assessment="contradicted",
-        assessed_on=dt.date(2025, 11, 25),
-        assessment_reason="Hours later Russia launched one of its heaviest attacks on Kyiv.",
-    )
-    within_reach.sources.set([article])
-
-    strike = entry(
-        title="Missiles and drones hit Kyiv before dawn",
-        slug="kyiv-strikes",
-        track="military",
-        kind="combined_strike",
-        occurred_at=at(25, 3),
-        precision="part_of_day",
-        places=[dnipro, pechersk],
-        summary="Russia launched a wave of missiles and drones at Kyiv. An apartment block "
-        "burned in Dniprovskyi district and a missile hit Pechersk.",
-    )
-    EntryActor.objects.create(entry=strike, actor=forces, role="initiator")
-    EntryActor.objects.create(entry=strike, actor=kcma, role="speaker")
-    terror = Claim.objects.create(
-        entry=strike,
-        claimant=kcma,
-        quote="cynical terror",
-        kind="accusation",
-        paraphrase="The city's military administration said civilian housing was targeted "
-        "deliberately.",
-    )
-    terror.sources.set([briefing])
-    ClaimEvidence.objects.create(
-        claim=within_reach,
-        relation="contradicts",
-        entry=strike,
-        note="The strikes followed the statement within hours.",
-    )
-
-    def figure(entry, metric, scope, best, qualifier, as_of, reporter, source=article):
-        Figure.objects.create(
-            entry=entry,
-            metric=metric,
-            scope=scope,
-            best=best,
-            qualifier=qualifier,
-            as_of=as_of,
-            reported_by=reporter,
-            source=source,
-        )
-
-    figure(strike, "killed", kyiv, 2, "at_least", at(25, 6), kcma, briefing)
-    figure(strike, "killed", kyiv, 4, "at_least", at(25, 11), kcma)
-    figure(strike, "injured", kyiv, 7, "at_least", at(25, 6), kcma, briefing)
-    figure(strike, "injured", kyiv, 7, "more_than", at(25, 11), kcma)
-    figure(strike, "killed", dnipro, 2, "exact", at(25, 9), mayor)
-    figure(strike, "injured", dnipro, 5, "at_least", at(25, 9), mayor)
-    figure(strike, "killed", ukraine, 6, "at_least", at(25, 12), kcma)
-
-    odesa_strike = entry(
-        title="Missiles and drones hit energy and port facilities in Odesa region",
-        slug="odesa-strikes",
-        track="military",
-        kind="infrastructure_strike",
-        occurred_at=at(25, 3),
-        precision="part_of_day",
-        places=[odesa],
-        summary="Strikes damaged warehouses, cranes and power equipment.",
-    )
-    figure(odesa_strike, "injured", odesa, 6, "at_least", at(25, 10), kcma)
-    tag = entry(
-        title="Ukrainian drones hit Taganrog",
-        slug="taganrog-drones",
-        track="military",
-        kind="cross_border_strike",
-        occurred_at=at(25, 0),
-        precision="part_of_day",
-        places=[taganrog],
-        summary="Local authorities said drones hit homes and warehouses.",
-    )
-    EntryActor.objects.create(entry=tag, actor=ua_forces, role="initiator")
-    figure(tag, "killed", taganrog, 3, "at_least", at(25, 9), mod)
-    EntryLink.objects.create(from_entry=tag, to_entry=strike, kind="retaliation_for")
-    intercept = entry(
-        title="Russia says it intercepted more than two hundred drones",
-        slug="russia-intercepts",
-        track="military",
-        kind="interception_report",
-        occurred_at=at(25, 8),
-        precision="part_of_day",
-        places=[russia],
-        summary="The Russian defence ministry claimed its air defences destroyed scores of "
-        "Ukrainian drones over several regions and occupied Crimea.",
-    )
-    Claim.objects.create(
-        entry=intercept,
-        claimant=mod,
-        quote="more than two hundred drones",
-        kind="figure",
-        paraphrase="Russia says it downed over 200 Ukrainian drones.",
-        assessment="disputed",
-        assessed_on=dt.date(2025, 11, 26),
-        assessment_reason="Not independently verified; Ukraine gave no count.",
-    ).sources.set([article])
-
-
 @pytest.fixture
 def story(transactional_db):
-    """The seed story: the colleague's fixture once it exists, otherwise build_story()."""
-    if seed_fixture_path().exists():
-        call_command("loaddata", SEED_FIXTURE, verbosity=0)
-    else:
-        build_story()
+    """The seed story, as `make seed` loads it: fixtures/geneva-talks-kyiv-strikes.json."""
+    assert seed_fixture_path().exists(), f"{seed_fixture_path()} is missing"
+    call_command("loaddata", SEED_FIXTURE, verbosity=0)
     assert Entry.objects.published().filter(track="diplomacy").exists()
     assert Entry.objects.published().filter(track="military").exists()
 
@@ -429,8 +206,6 @@ def test_nothing_scrolls_sideways_on_a_390px_phone(browser, live_server, story, 
     page = context.new_page()
     if path == "entry":
         path = entry_with_revisions().get_absolute_url()
-    elif path.startswith("/actors/") and not Actor.objects.filter(slug="donald-trump").exists():
-        path = Actor.objects.first().get_absolute_url()
     page.goto(live_server.url + path)
     scroll_width, client_width = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
