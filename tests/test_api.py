@@ -870,3 +870,13 @@ def test_an_editors_entry_page_takes_the_same_queries_at_10_and_at_500_entries(
     # The entry page, plus the token, the user and the user's permissions.
     with django_assert_max_num_queries(LIST_QUERY_BUDGET["entries"] + 4):
         assert measure(editor_api, "/api/v1/entries/", page_size=100) == at_10
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["entries/%C2%84/", "entries/a%00b/", "claims/abc/", "figures/99999999999999999999999/"],
+)
+def test_a_malformed_slug_or_id_is_the_apis_json_404(api, path):
+    response = api.get(f"/api/v1/{path}")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"

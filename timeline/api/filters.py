@@ -33,7 +33,9 @@ def _check_year(value):
 
 class SafeIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
-        return _check_year(super().to_python(value))
+        value = _check_year(super().to_python(value))
+        # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows.
+        return value.astimezone(dt.UTC) if value is not None else None
 
 
 class SafeDateField(forms.DateField):

@@ -4,6 +4,7 @@ import copy
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
@@ -54,6 +55,26 @@ def absolute(request, path):
     return request.build_absolute_uri(path) if request is not None else path
 
 
+class BlankableURLField(serializers.CharField):
+    """A web address that may be empty. An empty string is not a `uri`, so the schema says
+    `string`; a non-empty value is still checked as a URL, as DRF's URLField does."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value:
+            try:
+                URLValidator()(value)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError("Enter a valid URL.") from error
+        return value
+
+
+URL_FIELDS = {
+    "url": {"max_length": 500, "required": False, "allow_blank": True},
+    "archive_url": {"max_length": 500, "required": False, "allow_blank": True},
+}
+
+
 # --- Small read-only shapes, nested in others ---------------------------------------------
 
 
@@ -79,6 +100,9 @@ class PlaceSummarySerializer(serializers.ModelSerializer):
 
 
 class SourceSummarySerializer(serializers.ModelSerializer):
+    url = BlankableURLField(read_only=True)
+    archive_url = BlankableURLField(read_only=True)
+
     class Meta:
         model = Source
         fields = ("id", "title", "publisher", "url", "archive_url", "source_type", "published_at")
@@ -612,6 +636,10 @@ class PlaceSerializer(CleanModelSerializer):
 
 class SourceSerializer(CleanModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+    url = BlankableURLField(**URL_FIELDS["url"], help_text="Where readers can read the document.")
+    archive_url = BlankableURLField(
+        **URL_FIELDS["archive_url"], help_text="A permanent archived copy, if one exists."
+    )
 
     class Meta:
         model = Source

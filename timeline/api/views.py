@@ -1,6 +1,7 @@
 """The API's resources: read for everyone (published data), write for editors."""
 
 import hashlib
+import re
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -24,6 +25,9 @@ from .permissions import ModelPermissionsOrAnonReadOnly, can_view_drafts
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 ID_PATTERN = r"[0-9]{1,18}"
+# Any path segment reaches the view, so a malformed slug or id is the API's JSON 404 (not
+# the site's HTML page, nor a database error for a NUL byte or an id past 64 bits).
+ANY_SEGMENT = r"[^/]+"
 
 
 def reject_nul_parameters(request):
@@ -95,12 +99,19 @@ class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
     permission_classes = [ModelPermissionsOrAnonReadOnly]
     pagination_class = CursorPage
     filter_backends = [DjangoFilterBackend, SearchFilter, filters.StableOrderingFilter]
-    lookup_value_regex = ID_PATTERN
+    lookup_value_regex = ANY_SEGMENT
+    lookup_pattern = ID_PATTERN
     read_serializer_class = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         reject_nul_parameters(request)
+
+    def get_object(self):
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        if not re.fullmatch(self.lookup_pattern, value):
+            raise exceptions.NotFound()
+        return super().get_object()
 
     def get_read_serializer(self, *args, **kwargs):
         serializer_class = self.read_serializer_class or self.get_serializer_class()
@@ -204,7 +215,7 @@ class EntryViewSet(ApiViewSet):
     ordering_fields = ["occurred_at", "updated_at", "title", "id"]
     ordering = ("-occurred_at", "-id")
     lookup_field = "slug"
-    lookup_value_regex = SLUG_PATTERN
+    lookup_pattern = SLUG_PATTERN
 
     def get_queryset(self):
         return visible_entries(self.request.user).with_related().prefetch_related("claims__sources")
@@ -295,7 +306,7 @@ class ActorViewSet(ApiViewSet):
     ordering_fields = ["name", "id"]
     ordering = ("name", "id")
     lookup_field = "slug"
-    lookup_value_regex = SLUG_PATTERN
+    lookup_pattern = SLUG_PATTERN
 
     def get_queryset(self):
         return Actor.objects.select_related("parent")
@@ -314,7 +325,7 @@ class PlaceViewSet(ApiViewSet):
     ordering_fields = ["name", "id"]
     ordering = ("name", "id")
     lookup_field = "slug"
-    lookup_value_regex = SLUG_PATTERN
+    lookup_pattern = SLUG_PATTERN
 
     def get_queryset(self):
         return Place.objects.select_related("parent")
