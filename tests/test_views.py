@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests import factories
 from timeline.models import (
@@ -412,6 +414,8 @@ def test_timeline_says_how_many_entries_match(client, story):
         ("assessment=maybe", "That is not one of our assessments"),
         ("from=2025-11-25&to=2025-11-20", "The “from” date is after the “to” date"),
         ("q=" + "x" * 300, "at most 200 characters"),
+        ("from=0001-01-01", "Pick a date from 1900 onwards."),
+        ("to=9999-12-31", "Pick a date before the year 3000."),
     ],
 )
 def test_invalid_filter_values_get_a_friendly_message_not_an_error(client, story, query, message):
@@ -679,6 +683,13 @@ def test_claim_tracker_invalid_filters_get_a_friendly_message(client, story):
     assert "Enter a date as YYYY-MM-DD" in text
 
 
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=1&to=x"])
+def test_claim_tracker_survives_dates_at_the_edge_of_the_calendar(client, db, query):
+    response = client.get(f"/claims/?{query}")
+    assert response.status_code == 200
+    assert "Some filters could not be used" in text_of(response.content.decode())
+
+
 def test_claim_tracker_pages(client, db):
     entry = factories.EntryFactory()
     claimant = factories.ActorFactory()
@@ -924,3 +935,67 @@ def test_query_counts_are_the_same_at_10_and_500_entries(client, db):
     print(counts)
     for page, (small, large) in counts.items():
         assert small == large, (page, small, large)
+
+
+# --- The seed story ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seed(db):
+    from django.core.management import call_command
+
+    call_command("loaddata", "geneva-talks-kyiv-strikes", verbosity=0)
+
+
+def test_seed_story_shows_the_geneva_talks_and_the_kyiv_strikes_on_the_home_page(client, seed):
+    html = client.get("/").content.decode()
+    text = text_of(html)
+    assert "Geneva talks on the US peace plan" in text
+    assert "Russian missiles and drones hit Kyiv before dawn" in text
+    assert "weekend of 22–23 Nov 2025" in text
+    assert "before dawn, Tue 25 Nov 2025" in text
+    assert f"{Entry.objects.published().count()} published entries" in text
+
+
+def test_every_seed_entry_traces_its_claims_and_figures_to_a_source(client, seed):
+    for entry in Entry.objects.published().prefetch_related("claims__sources", "figures"):
+        html = client.get(entry.get_absolute_url()).content.decode()
+        text = text_of(html)
+        assert entry.title in text
+        for claim in entry.claims.all():
+            article = html[html.index(f'id="claim-{claim.pk}"') :]
+            article = article[: article.index("</article>")]
+            assert "Reported by" in text_of(article), claim
+            for source in claim.sources.all():
+                assert source.title in text_of(article)
+        for figure in entry.figures.all():
+            assert f"{figure.reported_by.name}, via" in text
+            assert figure.source.title in text
+
+
+def test_seed_contrast_panel_counts_the_strikes_after_the_geneva_talks(client, seed):
+    talks = Entry.objects.published().get(kind="talks")
+    text = page_text(client, talks.get_absolute_url())
+    after = text[text.index("Within 72 hours after") :]
+    assert re.search(r"\d+ strikes?, (\d+ interception reports?, )?at least \d+ killed", after)
+
+
+# --- Whatever a reader types into the address bar, never a 500 ------------------------------
+
+TIMELINE_PARAMS = ["q", "track", "actor", "place", "from", "to", "assessment", "cursor"]
+CLAIM_PARAMS = ["claimant", "assessment", "track", "from", "to", "page"]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    timeline=st.dictionaries(st.sampled_from(TIMELINE_PARAMS), st.text(max_size=30)),
+    claims=st.dictionaries(st.sampled_from(CLAIM_PARAMS), st.text(max_size=30)),
+)
+def test_no_query_string_makes_a_page_fail(client, story, timeline, claims):
+    for path, params in (("/", timeline), ("/claims/", claims)):
+        response = client.get(path, params)
+        assert response.status_code == 200, (path, params)

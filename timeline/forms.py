@@ -8,6 +8,7 @@ apply, so a typo in one field does not throw away the others.
 import datetime as dt
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,6 +41,12 @@ def entries_involving(queryset, actor):
         Q(pk__in=EntryActor.objects.filter(actor=actor).values("entry_id"))
         | Q(pk__in=Claim.objects.filter(claimant=actor).values("entry_id"))
     )
+
+
+# Dates outside this range cannot be turned into a time zone-aware moment on every engine
+# (year 1 in Kyiv is year 0 in UTC); nothing on the timeline is that old or that far ahead.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
 
 
 def start_of_day(day):
@@ -91,19 +98,20 @@ class DateRangeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        date_errors = {"invalid": "Enter a date as YYYY-MM-DD, for example 2025-11-25."}
-        self.fields["from"] = forms.DateField(
-            required=False,
-            label="From",
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            error_messages=date_errors,
-        )
-        self.fields["to"] = forms.DateField(
-            required=False,
-            label="To",
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            error_messages=date_errors,
-        )
+        for name, label in (("from", "From"), ("to", "To")):
+            self.fields[name] = forms.DateField(
+                required=False,
+                label=label,
+                widget=forms.DateInput(
+                    attrs={"type": "date", "min": EARLIEST_DATE, "max": LATEST_DATE},
+                    format="%Y-%m-%d",
+                ),
+                validators=[
+                    MinValueValidator(EARLIEST_DATE, message="Pick a date from 1900 onwards."),
+                    MaxValueValidator(LATEST_DATE, message="Pick a date before the year 3000."),
+                ],
+                error_messages={"invalid": "Enter a date as YYYY-MM-DD, for example 2025-11-25."},
+            )
 
     def clean(self):
         cleaned = super().clean()
