@@ -338,6 +338,14 @@ def test_an_empty_track_says_what_last_happened_on_it(client, story):
     assert "Latest before" not in saturday
 
 
+def test_an_empty_track_says_when_a_filter_hides_it(client, story):
+    text = page_text(client, "/?track=military")
+    assert "Diplomacy entries are hidden by the track filter." in text
+    assert "No diplomacy entry" not in text
+    text = page_text(client, "/?place=kyiv")
+    assert "No matching diplomacy entry this day." in text
+
+
 def test_timeline_card_shows_time_places_badges_and_current_figures(client, story):
     text = page_text(client, "/")
     assert "before dawn, Tue 25 Nov 2025" in text

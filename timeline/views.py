@@ -125,6 +125,7 @@ class TimelineView(PublishedEntriesMixin, ListView):
         return {
             "form": self.form if self.form.is_bound else EntryFilterForm(),
             "filtering": self.form.is_bound and self.form.is_filtering,
+            "shown_track": self.form.valid_data.get("track", "") if self.form.is_bound else "",
             "match_count": queryset.count(),
             "days": group_by_day(entries),
             "entries": entries,
