@@ -880,3 +880,24 @@ def test_a_malformed_slug_or_id_is_the_apis_json_404(api, path):
     response = api.get(f"/api/v1/{path}")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def test_the_browsable_api_and_options_answer_for_anonymous_callers_and_editors(api, editor_client):
+    entry = rich_entry(slug="kyiv-strike")
+    claim = entry.claims.get()
+    urls = [
+        "/api/v1/",
+        *(f"/api/v1/{name}/" for name in RESOURCES),
+        "/api/v1/entries/kyiv-strike/",
+        f"/api/v1/claims/{claim.pk}/",
+        f"/api/v1/figures/{entry.figures.first().pk}/",
+        f"/api/v1/actors/{claim.claimant.slug}/",
+        "/api/v1/places/kyiv/",
+        f"/api/v1/sources/{entry.sources.get().pk}/",
+    ]
+    for client in (api, editor_client):
+        for url in urls:
+            page = client.get(url, HTTP_ACCEPT="text/html")
+            assert page.status_code == 200, url
+            assert page["Content-Type"].startswith("text/html")
+            assert client.options(url).status_code == 200, url

@@ -334,12 +334,13 @@ class EntryWriteSerializer(CleanModelSerializer):
         many=True, queryset=Source.objects.all(), required=False, help_text="Ids of the sources."
     )
     actors = EntryActorWriteSerializer(
+        source="entry_actors",
         many=True,
         required=False,
         help_text="Actors and their roles; when given, replaces the entry's actors.",
     )
 
-    m2m_fields = ("places", "sources", "actors")
+    m2m_fields = ("places", "sources", "entry_actors")
 
     class Meta:
         model = Entry
@@ -378,7 +379,7 @@ class EntryWriteSerializer(CleanModelSerializer):
     def save_instance(self, instance, validated_data, *, action):
         user = self.request.user
         reason = self.reason(validated_data, action)
-        actors = validated_data.pop("actors", None)
+        actors = validated_data.pop("entry_actors", None)
         many = {
             name: validated_data.pop(name) for name in self.m2m_fields if name in validated_data
         }
