@@ -312,3 +312,21 @@ def test_focus_is_visible_on_links_and_fields(page, live_server, story):
     assert outline == "solid"
     page.get_by_label("Track").focus()
     assert page.evaluate("getComputedStyle(document.activeElement).outlineWidth") == "3px"
+
+
+def test_the_site_works_with_javascript_turned_off(browser, live_server, story):
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_label("Place").select_option(label="Kyiv")
+    page.get_by_label("Track").select_option(label="Military")
+    page.get_by_role("button", name="Show entries").click()
+    page.wait_for_url("**/?*place=kyiv*")
+    assert page.locator(".card-diplomacy").count() == 0
+    assert page.locator(".card-military").count() >= 1
+    page.locator(".card-title a").first.click()
+    page.wait_for_url("**/entries/**")
+    assert page.locator("#contrast").is_visible()
+    context.close()
