@@ -805,6 +805,7 @@ MAX_QUERIES = {
     "/claims/?claimant=actor-1&assessment=disputed&track=military": 4,
     "actor": 10,
     "place": 9,
+    "/places/district-1/": 9,
     "/feed/": 1,
     "/sitemap.xml": 6,
 }

@@ -407,11 +407,14 @@ class PlaceDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         place = self.object
+        # Three generations up, all fetched with the place by select_related above.
         ancestors = []
-        parent = place.parent
-        while parent is not None and len(ancestors) < 3:
-            ancestors.insert(0, parent)
-            parent = parent.parent if "parent" in parent._state.fields_cache else None
+        node = place
+        for _ in range(3):
+            node = node.parent
+            if node is None:
+                break
+            ancestors.insert(0, node)
         entries = entries_at_place(Entry.objects.published(), place)
         context.update(
             ancestors=ancestors,
