@@ -901,3 +901,24 @@ def test_the_browsable_api_and_options_answer_for_anonymous_callers_and_editors(
             assert page.status_code == 200, url
             assert page["Content-Type"].startswith("text/html")
             assert client.options(url).status_code == 200, url
+
+
+def test_an_editors_change_does_not_write_back_a_status_changed_meanwhile(
+    editor, publisher, review_entry
+):
+    from rest_framework.test import APIRequestFactory
+
+    from timeline import services
+    from timeline.api.serializers import EntryWriteSerializer
+
+    request = APIRequestFactory().patch("/")
+    request.user = editor
+    stale = Entry.objects.get(pk=review_entry.pk)  # read before the publisher acts
+    services.entry_publish(entry=review_entry, user=publisher)
+    serializer = EntryWriteSerializer(
+        stale, data={"summary": "Typo fixed."}, partial=True, context={"request": request}
+    )
+    assert serializer.is_valid(), serializer.errors
+    serializer.save()
+    review_entry.refresh_from_db()
+    assert (review_entry.status, review_entry.summary) == ("published", "Typo fixed.")

@@ -51,6 +51,25 @@ def stamp(instance, *, user, reason):
     return instance
 
 
+def changed_fields(instance, values):
+    if instance.pk is None:
+        return list(values)
+    return [name for name, value in values.items() if getattr(instance, name) != value]
+
+
+def write_row(instance, changed, *, creating):
+    """Insert, or update only the columns this request changed (and auto_now stamps).
+
+    Saving every column would write back what this request read: an editor fixing a typo
+    while a publisher publishes would silently put the entry back in review.
+    """
+    if creating:
+        instance.save()
+        return
+    stamps = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
+    instance.save(update_fields=[*changed, *stamps])
+
+
 def absolute(request, path):
     return request.build_absolute_uri(path) if request is not None else path
 
@@ -235,10 +254,13 @@ class CleanModelSerializer(serializers.ModelSerializer):
         many = {
             name: validated_data.pop(name) for name in self.m2m_fields if name in validated_data
         }
+        creating = instance.pk is None
+        changed = changed_fields(instance, validated_data)
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        stamp(instance, user=self.request.user, reason=reason)
-        instance.save()
+        if creating or changed or many:
+            stamp(instance, user=self.request.user, reason=reason)
+            write_row(instance, changed, creating=creating)
         for name, value in many.items():
             getattr(instance, name).set(value)
         return instance
@@ -388,14 +410,12 @@ class EntryWriteSerializer(CleanModelSerializer):
         creating = instance.pk is None
         if creating:
             instance.status = Entry.Status.DRAFT
-        changed = [
-            name for name, value in validated_data.items() if getattr(instance, name) != value
-        ]
+        changed = changed_fields(instance, validated_data)
         for name, value in validated_data.items():
             setattr(instance, name, value)
         if creating or changed or many or actors is not None:
             stamp(instance, user=user, reason=reason)
-            instance.save()
+            write_row(instance, changed, creating=creating)
         for name, value in many.items():
             getattr(instance, name).set(value)
         if actors is not None:
