@@ -922,3 +922,37 @@ def test_an_editors_change_does_not_write_back_a_status_changed_meanwhile(
     serializer.save()
     review_entry.refresh_from_db()
     assert (review_entry.status, review_entry.summary) == ("published", "Typo fixed.")
+
+
+def test_an_editor_reports_a_revised_number_through_the_shared_service(editor_api, editor):
+    entry = rich_entry()
+    current = entry.figures.order_by("as_of").last()
+    response = editor_api.post(
+        f"/api/v1/figures/{current.pk}/revise/",
+        {"best": 8, "as_of": "2025-11-25T18:00:00+02:00", "change_reason": "Mayor's update"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["best"], body["display_value"], body["is_current"]) == (8, "at least 8", True)
+    assert body["scope"] == current.scope.slug
+    current.refresh_from_db()
+    assert current.best == 6  # the earlier report stays as it was
+    record = Figure.objects.get(pk=body["id"]).history.latest()
+    assert (record.history_user, record.history_change_reason) == (editor, "Mayor's update")
+
+
+def test_a_revision_that_breaks_a_rule_is_400_and_writes_nothing(editor_api):
+    figure = rich_entry().figures.first()
+    count = Figure.objects.count()
+    response = editor_api.post(f"/api/v1/figures/{figure.pk}/revise/", {"best": 2, "low": 5})
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+    assert Figure.objects.count() == count
+
+
+def test_anonymous_callers_cannot_revise_a_figure(api):
+    figure = rich_entry().figures.first()
+    before = snapshot()
+    assert api.post(f"/api/v1/figures/{figure.pk}/revise/", {"best": 1}).status_code == 401
+    assert snapshot() == before

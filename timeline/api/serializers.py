@@ -567,6 +567,26 @@ class FigureSerializer(CleanModelSerializer):
         return super().validate(attrs)
 
 
+class FigureRevisionSerializer(serializers.Serializer):
+    """A new report of the same number (same entry, metric and scope): what changed."""
+
+    low = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    best = serializers.IntegerField(min_value=0, required=False)
+    high = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    qualifier = serializers.ChoiceField(choices=Figure.Qualifier.choices, required=False)
+    as_of = serializers.DateTimeField(
+        required=False, help_text="When the new number was reported. Default: now."
+    )
+    reported_by = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Actor.objects.all(), required=False
+    )
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    change_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=100
+    )
+
+
 # --- Reference data ---------------------------------------------------------------------
 
 

@@ -14,9 +14,11 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
+from timeline import services
 from timeline.models import Actor, Claim, ClaimEvidence, Entry, Figure, Place, Source
 
 from . import filters, serializers
@@ -274,6 +276,30 @@ class ClaimViewSet(TouchEntryMixin, ApiViewSet):
 )
 class FigureViewSet(TouchEntryMixin, ApiViewSet):
     """Reported numbers; the latest per entry, metric and scope is current."""
+
+    @extend_schema(
+        summary="Report a new number for this figure (a revision)",
+        description="Records a new figure with the same entry, metric and scope through the "
+        "same service as the admin; the earlier one stays as its history. Fields not given "
+        "are carried over (low and high are cleared, as of defaults to now).",
+        request=serializers.FigureRevisionSerializer,
+        responses={201: serializers.FigureSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def revise(self, request, *args, **kwargs):
+        previous = self.get_object()
+        body = serializers.FigureRevisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = serializers.change_reason(
+            request, changes.pop("change_reason", ""), action="update"
+        )
+        with transaction.atomic():
+            figure = services.figure_record_revision(
+                previous=previous, user=request.user, reason=reason, **changes
+            )
+            self.after_write(figure)
+        return Response(self.read_representation(figure), status=status.HTTP_201_CREATED)
 
     queryset = Figure.objects.none()
     serializer_class = serializers.FigureSerializer
