@@ -19,7 +19,16 @@ from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from timeline import services
-from timeline.models import Actor, Claim, ClaimEvidence, Entry, Figure, Place, Source
+from timeline.models import (
+    Actor,
+    Claim,
+    ClaimEvidence,
+    Entry,
+    EntryActor,
+    Figure,
+    Place,
+    Source,
+)
 
 from . import filters, serializers
 from .pagination import CursorPage
@@ -69,10 +78,21 @@ class ConditionalGetMixin:
     """
 
     def last_modified_of(self, obj):
+        """A change time kept on the row itself, if the model has one."""
         return None
 
+    def history_of(self, objects):
+        """Querysets of the history rows behind what `objects` show, admin edits included."""
+        return []
+
     def remember_last_modified(self, objects):
-        stamps = [stamp for stamp in map(self.last_modified_of, objects or []) if stamp]
+        objects = list(objects or [])
+        stamps = [stamp for stamp in map(self.last_modified_of, objects) if stamp]
+        histories = [qs.order_by().values("history_date") for qs in self.history_of(objects)]
+        if objects and histories:
+            # One query for the page, whatever its size.
+            combined = histories[0].union(*histories[1:], all=True)
+            stamps += [row["history_date"] for row in combined.order_by("-history_date")[:1]]
         self.last_modified = max(stamps) if stamps else None
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -178,9 +198,6 @@ class TouchEntryMixin:
     def after_write(self, instance):
         Entry.objects.filter(pk=instance.entry_id).update(updated_at=timezone.now())
 
-    def last_modified_of(self, obj):
-        return obj.entry.updated_at
-
 
 ENTRY_WRITE = {
     "request": serializers.EntryWriteSerializer,
@@ -232,6 +249,15 @@ class EntryViewSet(ApiViewSet):
     def last_modified_of(self, entry):
         return entry.updated_at
 
+    def history_of(self, entries):
+        ids = [entry.pk for entry in entries]
+        return [
+            Entry.history.filter(id__in=ids),
+            Claim.history.filter(entry_id__in=ids),
+            Figure.history.filter(entry_id__in=ids),
+            EntryActor.history.filter(entry_id__in=ids),
+        ]
+
 
 @extend_schema_view(
     list=extend_schema(summary="List claims", description="Claims on published entries."),
@@ -246,6 +272,10 @@ class ClaimViewSet(TouchEntryMixin, ApiViewSet):
     search_fields = ["quote", "paraphrase", "claimant__name"]
     ordering_fields = ["id"]
     ordering = ("-id",)
+
+    def history_of(self, claims):
+        ids = [claim.pk for claim in claims]
+        return [Claim.history.filter(id__in=ids), ClaimEvidence.history.filter(claim_id__in=ids)]
 
     def get_queryset(self):
         user = self.request.user
@@ -307,6 +337,10 @@ class FigureViewSet(TouchEntryMixin, ApiViewSet):
     ordering_fields = ["as_of", "id"]
     ordering = ("-as_of", "-id")
 
+    def history_of(self, figures):
+        # A newer report of a sibling changes this one's is_current.
+        return [Figure.history.filter(entry_id__in={figure.entry_id for figure in figures})]
+
     def get_queryset(self):
         figures = Figure.objects.all()
         if not can_view_drafts(self.request.user):
@@ -326,6 +360,10 @@ class ActorViewSet(ApiViewSet):
     """Who acts or speaks. Reference data: every actor is listed, as on the public site."""
 
     queryset = Actor.objects.none()
+
+    def history_of(self, objects):
+        return [Actor.history.filter(id__in=[obj.pk for obj in objects])]
+
     serializer_class = serializers.ActorSerializer
     filterset_class = filters.ActorFilter
     search_fields = ["name", "aliases", "country"]
@@ -345,6 +383,10 @@ class PlaceViewSet(ApiViewSet):
     """Where things happened. Reference data: every place is listed."""
 
     queryset = Place.objects.none()
+
+    def history_of(self, objects):
+        return [Place.history.filter(id__in=[obj.pk for obj in objects])]
+
     serializer_class = serializers.PlaceSerializer
     filterset_class = filters.PlaceFilter
     search_fields = ["name"]
@@ -368,6 +410,10 @@ class SourceViewSet(ApiViewSet):
     """The documents claims and figures stand on."""
 
     queryset = Source.objects.none()
+
+    def history_of(self, objects):
+        return [Source.history.filter(id__in=[obj.pk for obj in objects])]
+
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilter
     search_fields = ["title", "publisher", "url"]
