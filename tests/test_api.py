@@ -970,3 +970,17 @@ def test_last_modified_follows_a_claim_edited_elsewhere_than_the_api(api, publis
     response = api.get("/api/v1/entries/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert response.status_code == 200
     assert response["Last-Modified"] != first["Last-Modified"]
+
+
+def test_updated_since_finds_an_entry_whose_claim_changed_in_the_admin(api, published_entry):
+    claim = factories.ClaimFactory(entry=published_entry)
+    other = factories.EntryFactory(slug="untouched")
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    Entry.objects.filter(pk__in=[published_entry.pk, other.pk]).update(updated_at=long_ago)
+    Claim.history.update(history_date=long_ago)
+    Entry.history.update(history_date=long_ago)
+    since = (timezone.now() - dt.timedelta(days=1)).isoformat()
+    assert slugs(api.get("/api/v1/entries/", {"updated_since": since})) == []
+    claim.paraphrase = "Reworded in the admin."
+    claim.save()
+    assert slugs(api.get("/api/v1/entries/", {"updated_since": since})) == ["published-strike"]

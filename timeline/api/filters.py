@@ -100,10 +100,10 @@ class EntryFilter(filters.FilterSet):
         help_text="Entries with at least one claim graded so.",
     )
     updated_since = IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        help_text="ISO 8601 date and time: entries changed since then, for clients that sync. "
-        "Pair with `ordering=updated_at`.",
+        method="filter_updated_since",
+        help_text="ISO 8601 date and time: entries changed since then, for clients that sync: "
+        "the entry itself, or one of its claims, figures or actors (added, changed or "
+        "removed, in the admin or through the API).",
     )
 
     class Meta:
@@ -129,6 +129,15 @@ class EntryFilter(filters.FilterSet):
 
     def filter_to(self, queryset, name, day):
         return queryset.filter(occurred_at__lt=start_of_day(day + dt.timedelta(days=1)))
+
+    def filter_updated_since(self, queryset, name, value):
+        def changed(model):
+            rows = model.history.filter(entry_id=OuterRef("pk"), history_date__gte=value)
+            return Q(Exists(rows))
+
+        return queryset.filter(
+            Q(updated_at__gte=value) | changed(Claim) | changed(Figure) | changed(EntryActor)
+        )
 
     def filter_assessment(self, queryset, name, value):
         return queryset.filter(Exists(Claim.objects.filter(entry=OuterRef("pk"), assessment=value)))

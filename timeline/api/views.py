@@ -192,8 +192,9 @@ class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
 
 
 class TouchEntryMixin:
-    """A claim or figure is part of its entry: its change moves the entry's updated_at, so
-    `updated_since` and Last-Modified see it (no history row: the entry itself is unchanged)."""
+    """A claim or figure is part of its entry: a change through the API also moves the entry's
+    updated_at (no history row: the entry itself is unchanged), so `ordering=updated_at`
+    puts it last. `updated_since` and Last-Modified read the claim and figure history too."""
 
     def after_write(self, instance):
         Entry.objects.filter(pk=instance.entry_id).update(updated_at=timezone.now())
