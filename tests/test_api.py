@@ -984,3 +984,13 @@ def test_updated_since_finds_an_entry_whose_claim_changed_in_the_admin(api, publ
     claim.paraphrase = "Reworded in the admin."
     claim.save()
     assert slugs(api.get("/api/v1/entries/", {"updated_since": since})) == ["published-strike"]
+
+
+def test_a_null_character_in_a_body_is_400_not_a_database_error(editor_api, draft_entry):
+    factories.ActorFactory(slug="kremlin")
+    body = {"entry": "secret\x00", "claimant": "kremlin", "paraphrase": "x", "kind": "position"}
+    response = editor_api.post("/api/v1/claims/", body, format="json")
+    assert response.status_code == 400
+    assert "entry" in response.json()
+    response = editor_api.post("/api/v1/claims/", body)  # as a form
+    assert response.status_code == 400

@@ -10,6 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -176,3 +177,25 @@ def test_the_schema_under_test_is_the_one_served(api):
 def test_every_read_operation_conforms_to_the_schema_and_never_errors(case, story):
     response = case.call_and_validate(checks=CHECKS)
     assert "a-draft" not in response.text
+
+
+@pytest.fixture
+def publisher_token(story, publisher):
+    return Token.objects.create(user=publisher).key
+
+
+@schema.exclude(method="GET").parametrize()
+@hypothesis_settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_no_write_by_a_publisher_with_any_body_is_a_server_error(case, publisher_token):
+    case.call_and_validate(
+        headers={"Authorization": f"Token {publisher_token}"},
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance],
+    )

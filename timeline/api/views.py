@@ -48,6 +48,25 @@ def reject_nul_parameters(request):
             raise exceptions.ValidationError({name: ["Null characters are not allowed."]})
 
 
+def nul_fields(data, prefix=""):
+    """Names of the body fields holding a NUL character, at any depth."""
+    if hasattr(data, "lists"):  # a form's QueryDict: every value of every key
+        data = dict(data.lists())
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return [prefix or "non_field_errors"] if isinstance(data, str) and "\x00" in data else []
+    found = []
+    for key, value in items:
+        name = str(key) if not prefix else f"{prefix}.{key}"
+        if "\x00" in str(key):
+            found.append(prefix or "non_field_errors")
+        found += nul_fields(value, name)
+    return found
+
+
 def visible_entries(user):
     """Drafts for callers who may view them; for everyone else the one public gate."""
     return Entry.objects.all() if can_view_drafts(user) else Entry.objects.published()
@@ -128,6 +147,11 @@ class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         reject_nul_parameters(request)
+        writing = request.method not in ("GET", "HEAD", "OPTIONS")
+        if writing and (fields := nul_fields(request.data)):
+            raise exceptions.ValidationError(
+                {name: ["Null characters are not allowed."] for name in fields}
+            )
 
     def get_object(self):
         value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
