@@ -8,8 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
-from timeline.admin import FIGURE_SOURCE_REQUIRED
-from timeline.models import Claim, Entry, EntryActor, Figure, Place, Source
+from timeline.models import FIGURE_SOURCE_REQUIRED, Claim, Entry, EntryActor, Figure, Place, Source
 
 from . import factories
 from .api_helpers import rich_entry, snapshot, token_client, walk

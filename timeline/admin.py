@@ -10,6 +10,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import (
+    FIGURE_SOURCE_REQUIRED,
+    FIGURE_VALUE_FIELDS,
     Actor,
     Claim,
     ClaimEvidence,
@@ -90,10 +92,6 @@ class ClaimInlineForm(forms.ModelForm):
         model = Claim
         fields = "__all__"
         error_messages = {"sources": {"required": CLAIM_SOURCE_REQUIRED}}
-
-
-FIGURE_SOURCE_REQUIRED = "A figure needs a source: pick the document that reported the number."
-FIGURE_VALUE_FIELDS = ("metric", "scope", "low", "best", "high", "qualifier", "as_of")
 
 
 class FigureForm(forms.ModelForm):

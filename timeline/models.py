@@ -669,6 +669,11 @@ class ClaimEvidence(models.Model):
 # --- Figures ---------------------------------------------------------------------------
 
 
+FIGURE_SOURCE_REQUIRED = "A figure needs a source: pick the document that reported the number."
+# A reported number is never overwritten: a new report is a new Figure (see services).
+FIGURE_VALUE_FIELDS = ("metric", "scope", "low", "best", "high", "qualifier", "as_of")
+
+
 class Figure(models.Model):
     class Metric(models.TextChoices):
         KILLED = "killed", "Killed"

@@ -9,8 +9,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 from timeline import services
-from timeline.admin import FIGURE_SOURCE_REQUIRED, FIGURE_VALUE_FIELDS
 from timeline.models import (
+    FIGURE_SOURCE_REQUIRED,
+    FIGURE_VALUE_FIELDS,
     Actor,
     Claim,
     ClaimEvidence,
