@@ -22,6 +22,7 @@ from timeline.models import (
     EntryLink,
     Figure,
     Place,
+    PlaceTree,
     Source,
 )
 from timeline.templatetags.timeline_tags import figure_lines, format_when
@@ -293,13 +294,26 @@ def test_figures_read_per_place_broadest_first(story):
 
 def test_headline_total_does_not_count_a_district_inside_its_city(story):
     # Kyiv: at least 4 killed, of whom 2 in Dniprovskyi: the total is 4, not 6.
-    assert headline_total([story["strike"]], "killed") == ("at least", 4)
+    assert headline_total([story["strike"]], "killed", places=PlaceTree()) == ("at least", 4)
 
 
 def test_headline_total_adds_up_different_entries_and_keeps_the_weakest_wording(story):
     entries = [story["strike"], story["odesa_strike"]]
-    assert headline_total(entries, "injured") == ("at least", 13)
-    assert headline_total([story["odesa_strike"]], "killed") is None
+    assert headline_total(entries, "injured", places=PlaceTree()) == ("at least", 13)
+    assert headline_total([story["odesa_strike"]], "killed", places=PlaceTree()) is None
+
+
+def test_headline_total_adds_places_apart_within_one_entry(db):
+    ukraine = factories.PlaceFactory(name="Ukraine", kind=Place.Kind.COUNTRY)
+    kyiv = factories.PlaceFactory(name="Kyiv", parent=ukraine)
+    odesa = factories.PlaceFactory(name="Odesa", parent=ukraine)
+    entry = factories.EntryFactory()
+    factories.FigureFactory(entry=entry, scope=kyiv, best=4)
+    factories.FigureFactory(entry=entry, scope=odesa, best=2)
+    assert headline_total([entry], "killed", places=PlaceTree()) == ("at least", 6)
+
+    factories.FigureFactory(entry=entry, scope=ukraine, best=7)
+    assert headline_total([entry], "killed", places=PlaceTree()) == ("at least", 7)
 
 
 # --- The timeline ---------------------------------------------------------------------------
@@ -800,7 +814,7 @@ def test_stylesheet_is_served_and_has_a_print_style(client, db):
 MAX_QUERIES = {
     "/": 9,
     "/?track=military&place=kyiv&actor=actor-1&q=strike&assessment=disputed&from=2025-01-01": 11,
-    "entry": 12,
+    "entry": 13,
     "/claims/": 3,
     "/claims/?claimant=actor-1&assessment=disputed&track=military": 4,
     "actor": 10,

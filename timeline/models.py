@@ -207,6 +207,34 @@ class Place(models.Model):
         return self.latitude is not None and self.longitude is not None
 
 
+class PlaceTree:
+    """Every place's parent, kind and name, read in one query: ancestry without a query per row."""
+
+    def __init__(self):
+        self.rows = {
+            row["id"]: row for row in Place.objects.values("id", "parent_id", "kind", "name")
+        }
+
+    def ancestors(self, place_id):
+        return set(self._chain(place_id))
+
+    def region_name(self, place_id):
+        """The region (oblast) the place is, or lies in: ACLED's admin1."""
+        for candidate in (place_id, *self._chain(place_id)):
+            row = self.rows.get(candidate)
+            if row and row["kind"] == Place.Kind.REGION:
+                return row["name"]
+        return ""
+
+    def _chain(self, place_id):
+        parent_id = self.rows.get(place_id, {}).get("parent_id")
+        seen = set()
+        while parent_id and parent_id not in seen:
+            seen.add(parent_id)
+            yield parent_id
+            parent_id = self.rows.get(parent_id, {}).get("parent_id")
+
+
 # --- Sources --------------------------------------------------------------------------
 
 
@@ -444,6 +472,18 @@ class Entry(models.Model):
         Works on prefetched figures (see EntryQuerySet.with_related) without further queries.
         """
         return [group[-1] for group in self.figure_histories().values()]
+
+    def figures_counted_once(self, metric, places):
+        """The current figures for `metric` that together count everyone once.
+
+        A figure whose scope lies inside the scope of another current figure of the same
+        metric (Dniprovskyi district inside Kyiv, Kyiv inside Ukraine) is already counted by
+        the broader one and is left out; figures for places apart (Kyiv, Odesa) both stay.
+        `places` is a PlaceTree. The public contrast panel and the CSV export both use this.
+        """
+        current = [figure for figure in self.current_figures() if figure.metric == metric]
+        scopes = {figure.scope_id for figure in current}
+        return [figure for figure in current if not (places.ancestors(figure.scope_id) & scopes)]
 
     def figure_histories(self):
         """Figures grouped by (metric, scope), each group oldest first."""

@@ -24,6 +24,7 @@ from .models import (
     EntryLink,
     Figure,
     Place,
+    PlaceTree,
     Track,
 )
 from .templatetags.timeline_tags import PLACE_KIND_RANK
@@ -138,48 +139,36 @@ class TimelineView(PublishedEntriesMixin, ListView):
 # --- Entry page --------------------------------------------------------------------------
 
 
-def headline_total(entries, metric):
+def headline_total(entries, metric, *, places):
     """One metric summed over several entries, without double counting.
 
-    The rule: per entry, take the *current* figure for the metric at the entry's broadest
-    scope (country over region over city over district over site; on a tie, the larger
-    number), because a district's dead are already counted in the city's figure and the
-    city's in the nationwide one. Then add up those figures' best values across entries:
-    different entries are different events. The wording follows the inputs: exact when every
-    figure is exact, "about" when any is "about" or "up to", otherwise "at least" (so "more
-    than 7" plus "2" reads "at least 9", which is true).
+    Within an entry, Entry.figures_counted_once drops a figure whose place lies inside
+    another figure's place (a district's dead are already in the city's count, the city's in
+    the nationwide one); across entries the numbers add up, since different entries are
+    different events. The wording follows the inputs: exact when every figure is exact,
+    "about" when any is "about" or "up to", otherwise "at least" (so "more than 7" plus "2"
+    reads "at least 9", which is true).
 
     Returns (qualifier, number) or None when no entry has a figure for the metric.
     """
-    total = 0
-    qualifiers = set()
-    found = False
-    for entry in entries:
-        current = [figure for figure in entry.current_figures() if figure.metric == metric]
-        if not current:
-            continue
-        broadest = min(
-            current, key=lambda f: (PLACE_KIND_RANK.get(f.scope.kind, 9), -f.best, f.scope_id)
-        )
-        found = True
-        total += broadest.best
-        qualifiers.add(broadest.qualifier)
-    if not found:
+    counted = [figure for entry in entries for figure in entry.figures_counted_once(metric, places)]
+    if not counted:
         return None
+    qualifiers = {figure.qualifier for figure in counted}
     if qualifiers & {Figure.Qualifier.ABOUT, Figure.Qualifier.UP_TO}:
         qualifier = "about"
     elif qualifiers - {Figure.Qualifier.EXACT}:
         qualifier = "at least"
     else:
         qualifier = ""
-    return qualifier, total
+    return qualifier, sum(figure.best for figure in counted)
 
 
 def plural(count, singular, plural_form=None):
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
-def contrast_summary(entries, track):
+def contrast_summary(entries, track, *, places):
     """“4 strikes, at least 7 killed, more than 13 injured” for a list of other-track entries."""
     if track == Track.MILITARY:
         reports = sum(1 for e in entries if e.kind == Entry.Kind.INTERCEPTION_REPORT)
@@ -191,7 +180,7 @@ def contrast_summary(entries, track):
     else:
         parts = [plural(len(entries), "diplomatic event")]
     for metric, label in ((Figure.Metric.KILLED, "killed"), (Figure.Metric.INJURED, "injured")):
-        total = headline_total(entries, metric)
+        total = headline_total(entries, metric, places=places)
         if total:
             qualifier, number = total
             parts.append(" ".join(filter(None, [qualifier, str(number), label])))
@@ -201,7 +190,8 @@ def contrast_summary(entries, track):
 def contrast_panel(entry):
     """The other track's published entries from 72 hours before the entry starts to 72 hours
     after it ends; an entry that spans time (a weekend of talks) counts when any part of it
-    falls in the window. Two queries: the entries and their figures."""
+    falls in the window. Three queries: the entries, their figures, and the place tree that
+    keeps the totals from counting anyone twice."""
     other = Track.MILITARY if entry.track == Track.DIPLOMACY else Track.DIPLOMACY
     start = entry.occurred_at - CONTRAST_WINDOW
     end = entry.time_span_end + CONTRAST_WINDOW
@@ -216,13 +206,14 @@ def contrast_panel(entry):
     )
     before = [e for e in nearby if e.occurred_at < entry.occurred_at]
     after = [e for e in nearby if e.occurred_at >= entry.occurred_at]
+    places = PlaceTree()
     return {
         "track": other,
         "track_label": Track(other).label,
         "before": before,
         "after": after,
-        "before_summary": contrast_summary(before, other),
-        "after_summary": contrast_summary(after, other),
+        "before_summary": contrast_summary(before, other, places=places),
+        "after_summary": contrast_summary(after, other, places=places),
     }
 
 

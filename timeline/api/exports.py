@@ -18,7 +18,7 @@ from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 
-from timeline.models import Entry, EntryActor, Figure, Place, Precision, Track
+from timeline.models import Entry, EntryActor, Figure, Place, PlaceTree, Precision, Track
 
 from . import filters
 from .permissions import ModelPermissionsOrAnonReadOnly
@@ -79,49 +79,9 @@ def safe_cell(value):
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-class PlaceIndex:
-    """Every place's parent and kind, read in one query: ancestry without a query per row."""
-
-    def __init__(self):
-        self.rows = {
-            row["id"]: row for row in Place.objects.values("id", "parent_id", "kind", "name")
-        }
-
-    def ancestors(self, place_id):
-        seen = set()
-        parent_id = self.rows.get(place_id, {}).get("parent_id")
-        while parent_id and parent_id not in seen:
-            seen.add(parent_id)
-            parent_id = self.rows.get(parent_id, {}).get("parent_id")
-        return seen
-
-    def region_name(self, place_id):
-        """ACLED's admin1: the region (oblast) the place is, or lies in."""
-        for candidate in (place_id, *self._chain(place_id)):
-            row = self.rows.get(candidate)
-            if row and row["kind"] == Place.Kind.REGION:
-                return row["name"]
-        return ""
-
-    def _chain(self, place_id):
-        parent_id = self.rows.get(place_id, {}).get("parent_id")
-        seen = set()
-        while parent_id and parent_id not in seen:
-            seen.add(parent_id)
-            yield parent_id
-            parent_id = self.rows.get(parent_id, {}).get("parent_id")
-
-
 def fatalities(entry, places):
-    """Best estimates of the current `killed` figures, without counting anyone twice.
-
-    A figure whose scope lies inside the scope of another current `killed` figure of the
-    same entry (Dniprovskyi district inside Kyiv, Kyiv inside Ukraine) is already counted by
-    the broader one and is left out; figures for places apart (Kyiv, Odesa) are added up.
-    """
-    killed = [f for f in entry.current_figures() if f.metric == Figure.Metric.KILLED]
-    scopes = {figure.scope_id for figure in killed}
-    return sum(figure.best for figure in killed if not (places.ancestors(figure.scope_id) & scopes))
+    """Best estimates of the current `killed` figures, each death counted once."""
+    return sum(figure.best for figure in entry.figures_counted_once(Figure.Metric.KILLED, places))
 
 
 def primary_place(entry):
@@ -225,7 +185,7 @@ class EntriesCsvExport(ExportView):
     def stream(self, queryset):
         writer = csv.writer(Echo())
         yield writer.writerow(CSV_COLUMNS)
-        places = PlaceIndex()
+        places = PlaceTree()
         for entry in self.entries(queryset):
             yield writer.writerow(self.row(entry, places))
 
