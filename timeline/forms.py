@@ -12,27 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Actor, Assessment, Claim, Entry, EntryActor, Place, Track
-
-# Place kinds run country → region → city → district → site, so a place has at most four
-# generations below it. A place filter matches the place and all of them, in one subquery.
-PLACE_DEPTH = 4
-
-
-def place_and_descendants(place):
-    """Ids of `place` and every place inside it, as one subquery (no recursion, no loop)."""
-    condition = Q(pk=place.pk)
-    lookup = "parent"
-    for _ in range(PLACE_DEPTH):
-        condition |= Q(**{lookup: place})
-        lookup += "__parent"
-    return Place.objects.filter(condition).values("pk")
-
-
-def entries_at_place(queryset, place):
-    """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk district."""
-    through = Entry.places.through.objects.filter(place__in=place_and_descendants(place))
-    return queryset.filter(pk__in=through.values("entry_id"))
+from .models import PLACE_DEPTH, Actor, Assessment, Claim, Entry, EntryActor, Place, Track
 
 
 def entries_involving(queryset, actor):
@@ -178,7 +158,7 @@ class EntryFilterForm(DateRangeForm):
         if data.get("actor"):
             queryset = entries_involving(queryset, data["actor"])
         if data.get("place"):
-            queryset = entries_at_place(queryset, data["place"])
+            queryset = queryset.at_place(data["place"])
         if data.get("from"):
             queryset = queryset.filter(occurred_at__gte=start_of_day(data["from"]))
         if data.get("to"):

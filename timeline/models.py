@@ -104,6 +104,22 @@ class Actor(models.Model):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
 
+# Place kinds run country → region → city → district → site, so a place has at most four
+# generations below it: "inside a place" is one subquery, with no recursion.
+PLACE_DEPTH = 4
+
+
+class PlaceQuerySet(models.QuerySet):
+    def within(self, place):
+        """`place` and every place inside it: Kyiv, and Pechersk district in Kyiv."""
+        condition = Q(pk=place.pk)
+        lookup = "parent"
+        for _ in range(PLACE_DEPTH):
+            condition |= Q(**{lookup: place})
+            lookup += "__parent"
+        return self.filter(condition)
+
+
 class Place(models.Model):
     class Kind(models.TextChoices):
         COUNTRY = "country", "Country"
@@ -155,6 +171,7 @@ class Place(models.Model):
         "when there are no coordinates.",
     )
 
+    objects = PlaceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -295,6 +312,13 @@ class EntryQuerySet(models.QuerySet):
     def published(self):
         """The one gate to everything public: pages, API, feed, sitemap and exports."""
         return self.filter(status=Entry.Status.PUBLISHED)
+
+    def at_place(self, place):
+        """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk."""
+        located = Entry.places.through.objects.filter(
+            entry=models.OuterRef("pk"), place__in=Place.objects.within(place).values("pk")
+        )
+        return self.filter(models.Exists(located))
 
     def with_related(self):
         """Everything a timeline card or an API list item shows, in a fixed number of queries."""

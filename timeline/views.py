@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
-from .forms import ClaimFilterForm, EntryFilterForm, entries_at_place, entries_involving
+from .forms import ClaimFilterForm, EntryFilterForm, entries_involving
 from .models import (
     Actor,
     Assessment,
@@ -406,7 +406,7 @@ class PlaceDetailView(DetailView):
             if node is None:
                 break
             ancestors.insert(0, node)
-        entries = entries_at_place(Entry.objects.published(), place)
+        entries = Entry.objects.published().at_place(place)
         context.update(
             ancestors=ancestors,
             children=list(place.children.order_by("name")),

@@ -55,13 +55,6 @@ def start_of_day(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def places_within(place):
-    """The place and the places inside it, down to sites in a district of a city of a region."""
-    return Place.objects.filter(
-        Q(pk=place.pk) | Q(parent=place) | Q(parent__parent=place) | Q(parent__parent__parent=place)
-    ).values("pk")
-
-
 class EntryFilter(filters.FilterSet):
     track = filters.ChoiceFilter(choices=Track.choices, help_text="`diplomacy` or `military`.")
     kind = filters.ChoiceFilter(choices=Entry.Kind.choices)
@@ -118,11 +111,7 @@ class EntryFilter(filters.FilterSet):
         )
 
     def filter_place(self, queryset, name, value: str):
-        place = value  # the Place the slug names (the hint documents the parameter)
-        through = Entry.places.through.objects.filter(
-            entry=OuterRef("pk"), place__in=places_within(place)
-        )
-        return queryset.filter(Exists(through))
+        return queryset.at_place(value)  # value: the Place the slug names
 
     def filter_from(self, queryset, name, day):
         return queryset.filter(occurred_at__gte=start_of_day(day))
