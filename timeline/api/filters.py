@@ -4,11 +4,11 @@ import datetime as dt
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework.filters import OrderingFilter
 
+from timeline.forms import start_of_day
 from timeline.models import (
     Actor,
     Assessment,
@@ -49,10 +49,6 @@ class IsoDateTimeFilter(filters.IsoDateTimeFilter):
 
 class DateFilter(filters.DateFilter):
     field_class = SafeDateField
-
-
-def start_of_day(day):
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 class EntryFilter(filters.FilterSet):
