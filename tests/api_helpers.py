@@ -38,7 +38,7 @@ def rich_entry(**kwargs):
     )
     source = factories.SourceFactory(title="Kyiv hit overnight", publisher="Kyiv Independent")
     entry = factories.EntryFactory(sources=[source], places=[kyiv], **kwargs)
-    russia = factories.ActorFactory(name="Russian armed forces", side="russia")
+    russia = factories.ActorFactory(name="Russian armed forces", side_id="russia")
     mayor = factories.ActorFactory(name="Kyiv mayor")
     EntryActor.objects.create(entry=entry, actor=russia, role=EntryActor.Role.INITIATOR)
     EntryActor.objects.create(entry=entry, actor=mayor, role=EntryActor.Role.SPEAKER)

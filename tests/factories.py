@@ -44,7 +44,7 @@ class ActorFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Actor {n}")
     slug = factory.Sequence(lambda n: f"actor-{n}")
     kind = Actor.Kind.GOVERNMENT_BODY
-    side = "ukraine"
+    side_id = "ukraine"
     country = "Ukraine"
 
 

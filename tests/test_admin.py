@@ -95,7 +95,7 @@ def test_editor_adds_a_source_actor_and_place_from_their_add_pages(editor_client
         {"name": "Odesa region", "slug": "odesa-region", "kind": "region"},
     )
     assert Source.objects.filter(title="Ministry statement").exists()
-    assert Actor.objects.filter(slug="energy-ministry", side="ukraine").exists()
+    assert Actor.objects.filter(slug="energy-ministry", side_id="ukraine").exists()
     assert Place.objects.filter(slug="odesa-region").exists()
 
 
@@ -304,7 +304,7 @@ def test_editor_records_a_whole_strike_and_a_publisher_publishes_it(client, edit
     """The walk-through: one strike, two claims, three figures and a source, all in the admin."""
     kyiv = PlaceFactory(name="Kyiv")
     mayor = ActorFactory(name="Mayor of Kyiv")
-    russia = ActorFactory(name="Russia", side="russia")
+    russia = ActorFactory(name="Russia", side_id="russia")
     client.force_login(editor)
     client.post(
         admin_url(Source, "add"),

@@ -261,7 +261,7 @@ def test_an_editor_creates_an_entry_recorded_in_history_with_the_user_and_reason
     editor_api, editor
 ):
     place = factories.PlaceFactory(slug="odesa", name="Odesa")
-    actor = factories.ActorFactory(slug="russia", name="Russia", side="russia")
+    actor = factories.ActorFactory(slug="russia", name="Russia", side_id="russia")
     body = entry_body(places=["odesa"], actors=[{"actor": "russia", "role": "initiator"}])
     response = editor_api.post(
         "/api/v1/entries/", body, format="json", HTTP_X_CHANGE_REASON="Port authority statement"

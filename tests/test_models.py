@@ -168,8 +168,8 @@ def test_district_name_shows_its_city():
 
 
 def test_claim_by_a_party_to_the_conflict_is_marked():
-    assert ActorFactory(side="russia").is_party_to_conflict
-    assert not ActorFactory(side="third_party").is_party_to_conflict
+    assert ActorFactory(side_id="russia").is_party_to_conflict
+    assert not ActorFactory(side_id="third_party").is_party_to_conflict
 
 
 def test_claims_keep_editor_order_within_an_entry():

@@ -184,9 +184,9 @@ def test_actors_belong_to_their_parents_and_sides(seed):
     assert actor["trump-administration"].parent.slug == "united-states"
     assert actor["kyiv-city-military-administration"].parent.slug == "ukraine"
     assert actor["rostov-region-local-authorities"].parent.slug == "russia"
-    assert actor["vladimir-putin"].side == "russia"
-    assert actor["mayor-of-kyiv"].side == "ukraine"
-    assert actor["donald-trump"].side == "third_party"
+    assert actor["vladimir-putin"].side_id == "russia"
+    assert actor["mayor-of-kyiv"].side_id == "ukraine"
+    assert actor["donald-trump"].side_id == "third_party"
     assert actor["critics-in-kyiv-and-european-capitals"].kind == Actor.Kind.GROUP
     for slug, a in actor.items():
         assert slug == a.slug.lower() and " " not in slug
@@ -224,7 +224,7 @@ def test_pechersk_and_sviatoshynskyi_have_no_invented_numbers(seed):
 def test_taganrog_toll_is_at_least_3_killed_in_taganrog(seed):
     [killed] = figures(TAGANROG, "killed", "taganrog")
     assert (killed.qualifier, killed.best) == ("at_least", 3)
-    assert killed.reported_by.side == "russia"
+    assert killed.reported_by.side_id == "russia"
     assert not Figure.objects.filter(entry__slug=TAGANROG, metric="injured").exists()
     taganrog = Entry.objects.get(slug=TAGANROG)
     assert (taganrog.track, taganrog.kind) == ("military", "cross_border_strike")
@@ -234,9 +234,9 @@ def test_russia_claims_more_than_200_drones_intercepted(seed):
     [figure] = Figure.objects.filter(metric="drones_intercepted")
     assert (figure.qualifier, figure.best) == ("more_than", 200)
     assert figure.entry.kind == "interception_report"
-    assert figure.reported_by.side == "russia"
+    assert figure.reported_by.side_id == "russia"
     claim = Claim.objects.get(entry=figure.entry)
-    assert claim.claimant.side == "russia"
+    assert claim.claimant.side_id == "russia"
     assert claim.assessment_reason
 
 

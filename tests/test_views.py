@@ -89,19 +89,19 @@ def story(db):
     geneva = factories.PlaceFactory(name="Geneva", slug="geneva")
 
     trump = factories.ActorFactory(
-        name="Donald Trump", slug="donald-trump", kind=Actor.Kind.OFFICIAL, side="third_party"
+        name="Donald Trump", slug="donald-trump", kind=Actor.Kind.OFFICIAL, side_id="third_party"
     )
     white_house = factories.ActorFactory(
-        name="White House", slug="white-house", side="third_party", country="United States"
+        name="White House", slug="white-house", side_id="third_party", country="United States"
     )
     putin = factories.ActorFactory(
-        name="Vladimir Putin", slug="vladimir-putin", kind=Actor.Kind.OFFICIAL, side="russia"
+        name="Vladimir Putin", slug="vladimir-putin", kind=Actor.Kind.OFFICIAL, side_id="russia"
     )
     kcma = factories.ActorFactory(
         name="Kyiv City Military Administration", slug="kcma", kind=Actor.Kind.LOCAL_AUTHORITY
     )
     russian_forces = factories.ActorFactory(
-        name="Russian Armed Forces", slug="russian-armed-forces", side="russia"
+        name="Russian Armed Forces", slug="russian-armed-forces", side_id="russia"
     )
 
     reuters = factories.SourceFactory(
@@ -834,8 +834,9 @@ def build_timeline(size):
         Place(name=f"District {n}", slug=f"district-{n}", kind=Place.Kind.DISTRICT, parent=kyiv)
         for n in range(5)
     )
+    Place.objects.store_paths()
     actors = Actor.objects.bulk_create(
-        Actor(name=f"Actor {n}", slug=f"actor-{n}", kind=Actor.Kind.OFFICIAL, side="russia")
+        Actor(name=f"Actor {n}", slug=f"actor-{n}", kind=Actor.Kind.OFFICIAL, side_id="russia")
         for n in range(8)
     )
     sources = Source.objects.bulk_create(

@@ -322,7 +322,7 @@ class ClaimAdmin(HistoryAdmin):
         "entry__track",
         ("claimant", admin.RelatedOnlyFieldListFilter),
     ]
-    list_select_related = ["claimant", "entry"]
+    list_select_related = ["claimant__side", "entry"]
     search_fields = ["quote", "paraphrase", "claimant__name", "entry__title"]
     autocomplete_fields = ["entry", "claimant", "sources"]
     fieldsets = [

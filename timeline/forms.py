@@ -9,10 +9,10 @@ import datetime as dt
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
-from .models import PLACE_DEPTH, Actor, Assessment, Claim, Entry, EntryActor, Place, Track
+from .models import Actor, Assessment, Claim, Entry, EntryActor, Place, Track
 
 
 def entries_involving(queryset, actor):
@@ -46,12 +46,7 @@ def published_places():
     """Places with published entries, and the places that contain them (Kyiv for Pechersk)."""
     published = Entry.objects.published()
     direct = Entry.places.through.objects.filter(entry__in=published).values("place_id")
-    condition = Q(pk__in=direct)
-    lookup = "children"
-    for _ in range(PLACE_DEPTH):
-        condition |= Q(**{f"{lookup}__in": direct})
-        lookup += "__children"
-    return Place.objects.filter(pk__in=Place.objects.filter(condition).values("pk"))
+    return Place.objects.filter(Exists(Place.objects.filter(pk__in=direct).inside_outer()))
 
 
 class SlugChoiceField(forms.ModelChoiceField):

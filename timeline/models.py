@@ -3,14 +3,18 @@
 from collections import OrderedDict
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Length, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+
+from .history import HistoricalSaveGroup
 
 
 def unique_slug(instance, value, *, max_length=200):
@@ -28,10 +32,40 @@ def unique_slug(instance, value, *, max_length=200):
 # --- Actors and places ---------------------------------------------------------------
 
 
-class Side(models.TextChoices):
-    RUSSIA = "russia", "Russia"
-    UKRAINE = "ukraine", "Ukraine"
-    THIRD_PARTY = "third_party", "Third party"
+def name_key(value):
+    """How names are matched: case and spacing do not matter ("Kiev city" is "Kiev City")."""
+    return " ".join(str(value).split()).casefold()
+
+
+def alias_lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class Side(models.Model):
+    """A party to a conflict, or the third parties around it: records, since each war has its own.
+
+    The slug is the key, so the API and the fixtures speak of "russia" and "ukraine".
+    """
+
+    THIRD_PARTY = "third_party"
+
+    slug = models.SlugField(
+        max_length=64,
+        primary_key=True,
+        help_text="A short stable key, e.g. “ukraine”. Cannot be changed later.",
+    )
+    name = models.CharField(max_length=100, help_text="The name readers see, e.g. “Ukraine”.")
+    is_party_to_conflict = models.BooleanField(
+        default=True,
+        help_text="Claims by actors on a party's side are marked to readers as claims by a "
+        "party to the conflict. Off for “third party”.",
+    )
+
+    class Meta:
+        ordering = ["-is_party_to_conflict", "name"]
+
+    def __str__(self):
+        return self.name
 
 
 class Actor(models.Model):
@@ -55,12 +89,13 @@ class Actor(models.Model):
         help_text="Used in the actor's web address (/actors/<slug>/). Keep it stable.",
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    side = models.CharField(
-        max_length=16,
-        choices=Side.choices,
+    side = models.ForeignKey(
+        Side,
+        on_delete=models.PROTECT,
         default=Side.THIRD_PARTY,
-        help_text="Which side of the war the actor belongs to. Claims by Russia or Ukraine are "
-        "marked to readers as claims by a party to the conflict.",
+        related_name="actors",
+        help_text="Which side of the war the actor belongs to. Claims by a party to the "
+        "conflict are marked as such to readers.",
     )
     country = models.CharField(
         max_length=100, blank=True, help_text="Country the actor belongs to, if any."
@@ -75,11 +110,13 @@ class Actor(models.Model):
         "Kyiv City Military Administration → Ukraine.",
     )
     aliases = models.TextField(
-        blank=True, help_text="Other names, one per line. Searched, not shown as the name."
+        blank=True,
+        help_text="Other names, one per line (“Military Forces of Russia (2000-)”). Searched "
+        "and used to match imported data, not shown as the name.",
     )
     description = models.TextField(blank=True, help_text="One or two neutral sentences.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalSaveGroup])
 
     class Meta:
         ordering = ["name"]
@@ -97,35 +134,80 @@ class Actor(models.Model):
 
     @property
     def is_party_to_conflict(self):
-        return self.side in (Side.RUSSIA, Side.UKRAINE)
+        return self.side.is_party_to_conflict
+
+    def get_side_display(self):
+        return self.side.name
 
     @property
     def alias_list(self):
-        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+        return alias_lines(self.aliases)
 
 
-# Place kinds run country → region → city → district → site, so a place has at most four
-# generations below it: "inside a place" is one subquery, with no recursion.
-PLACE_DEPTH = 4
+PATH_SEPARATOR = "/"
+# The character right after the separator: every path that starts with "/1/5/" sorts at or
+# after "/1/5/" and before "/1/50", so "inside a place" is a range on the path's index.
+PATH_END = chr(ord(PATH_SEPARATOR) + 1)
+
+
+def path_range(path):
+    return path, path[:-1] + PATH_END
 
 
 class PlaceQuerySet(models.QuerySet):
     def within(self, place):
-        """`place` and every place inside it: Kyiv, and Pechersk district in Kyiv."""
-        condition = Q(pk=place.pk)
-        lookup = "parent"
-        for _ in range(PLACE_DEPTH):
-            condition |= Q(**{lookup: place})
-            lookup += "__parent"
-        return self.filter(condition)
+        """`place` and every place inside it, at any depth: Kyiv, and Pechersk in Kyiv."""
+        low, high = path_range(place.path)
+        return self.filter(path__gte=low, path__lt=high)
+
+    def inside_outer(self):
+        """Places at or inside the outer query's place: for Exists() over a place list."""
+        outer = models.OuterRef("path")
+        end = Concat(Substr(outer, 1, Length(outer) - 1), Value(PATH_END))
+        return self.filter(path__gte=outer, path__lt=end)
+
+    def store_paths(self):
+        """Derive path, depth and name key for places written by bulk_create, which skips save().
+
+        Reads every place's parent in one query and writes only the rows that change.
+        """
+        rows = {row[0]: row for row in Place.objects.values_list("id", "parent_id", "path", "name")}
+        paths = {}
+
+        def path_of(place_id):
+            if place_id not in paths:
+                parent_id = rows[place_id][1]
+                prefix = path_of(parent_id) if parent_id else PATH_SEPARATOR
+                paths[place_id] = f"{prefix}{place_id}{PATH_SEPARATOR}"
+            return paths[place_id]
+
+        changed = [
+            Place(
+                pk=place_id,
+                path=path_of(place_id),
+                depth=path_of(place_id).count(PATH_SEPARATOR) - 2,
+                name_key=name_key(name),
+            )
+            for place_id, _, path, name in rows.values()
+            if path != path_of(place_id)
+        ]
+        Place.objects.bulk_update(changed, ["path", "depth", "name_key"], batch_size=1000)
+        return len(changed)
+
+    def matching_name(self, name):
+        """Places called `name` or known by it as an alias, whatever the case or spacing."""
+        key = name_key(name)
+        return self.filter(Q(name_key=key) | Q(aliases__name_key=key)).distinct()
 
 
 class Place(models.Model):
     class Kind(models.TextChoices):
         COUNTRY = "country", "Country"
-        REGION = "region", "Region (oblast)"
-        CITY = "city", "City"
-        DISTRICT = "district", "District"
+        REGION = "region", "Region (oblast, province)"
+        SUBREGION = "subregion", "Sub-region (raion, county)"
+        COMMUNITY = "community", "Community (hromada, municipality)"
+        CITY = "city", "City, town or village"
+        DISTRICT = "district", "District of a city"
         SITE = "site", "Site"
 
     class CoordinatePrecision(models.TextChoices):
@@ -135,10 +217,11 @@ class Place(models.Model):
         REGION = "region", "Centre of the region"
 
     name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="Used in the place's web address (/places/<slug>/).",
+        help_text="Used in the place's web address, /places/(slug)/.",
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -149,6 +232,10 @@ class Place(models.Model):
         related_name="children",
         help_text="The place this one lies in: Pechersk → Kyiv → Ukraine.",
     )
+    # The ids from the country down to this place, "/1/2/4/": "everything inside Kyiv" is one
+    # range on this index at any depth. Derived in save(); never edited by hand.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
     latitude = models.DecimalField(
         max_digits=9,
         decimal_places=6,
@@ -172,7 +259,7 @@ class Place(models.Model):
     )
 
     objects = PlaceQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalSaveGroup])
 
     class Meta:
         ordering = ["name"]
@@ -204,10 +291,42 @@ class Place(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self, self.name)
-        super().save(*args, **kwargs)
+        self.name_key = name_key(self.name)
+        old_path = self.path
+        with transaction.atomic():
+            if not self.pk:
+                super().save(*args, **kwargs)
+                kwargs = {}
+            parent_path = (
+                Place.objects.values_list("path", flat=True).get(pk=self.parent_id)
+                if self.parent_id
+                else PATH_SEPARATOR
+            )
+            self.path = f"{parent_path}{self.pk}{PATH_SEPARATOR}"
+            self.depth = self.path.count(PATH_SEPARATOR) - 2
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "path", "depth", "name_key"}
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._move_descendants(old_path)
 
     def get_absolute_url(self):
         return reverse("timeline:place-detail", kwargs={"slug": self.slug})
+
+    def _move_descendants(self, old_path):
+        """A place moved to another parent takes everything inside it along."""
+        low, high = path_range(old_path)
+        inside = Place.objects.filter(path__gte=low, path__lt=high).exclude(pk=self.pk)
+        shift = self.path.count(PATH_SEPARATOR) - old_path.count(PATH_SEPARATOR)
+        inside.update(
+            path=Concat(Value(self.path), Substr("path", len(old_path) + 1)),
+            depth=models.F("depth") + shift,
+        )
+
+    @property
+    def ancestor_ids(self):
+        """Ids from the country down to the parent, read from the stored path."""
+        return [int(part) for part in self.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)][:-1]
 
     def clean(self):
         if (
@@ -218,10 +337,46 @@ class Place(models.Model):
             raise ValidationError({"coordinate_precision": "Say how precise the coordinates are."})
         if self.parent_id and self.pk and self.parent_id == self.pk:
             raise ValidationError({"parent": "A place cannot lie within itself."})
+        if self.parent_id and self.pk and self.path:
+            low, high = path_range(self.path)
+            parent_path = (
+                Place.objects.filter(pk=self.parent_id).values_list("path", flat=True).first()
+            )
+            if parent_path and low <= parent_path < high:
+                raise ValidationError(
+                    {"parent": "A place cannot lie within a place that lies within it."}
+                )
 
     @property
     def has_coordinates(self):
         return self.latitude is not None and self.longitude is not None
+
+
+class PlaceAlias(models.Model):
+    """Another name a place goes by: “Kiev”, “Kyiv City”. Used to match imported data."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
+
+    class Meta:
+        verbose_name = "other name"
+        verbose_name_plural = "other names"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "name_key"],
+                name="place_alias_unique",
+                violation_error_message="The place already has this name.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
 
 
 class PlaceTree:
@@ -282,7 +437,7 @@ class Source(models.Model):
         blank=True, help_text="What readers should know about this source (shown with it)."
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalSaveGroup])
 
     class Meta:
         ordering = ["title"]
@@ -306,6 +461,7 @@ class Precision(models.TextChoices):
     SEVERAL_DAYS = "several_days", "Several days"
     WEEK = "week", "Week"
     MONTH = "month", "Month"
+    YEAR = "year", "Year"
 
 
 class EntryQuerySet(models.QuerySet):
@@ -325,10 +481,12 @@ class EntryQuerySet(models.QuerySet):
         return self.prefetch_related(
             "places",
             "sources",
-            models.Prefetch("entry_actors", queryset=EntryActor.objects.select_related("actor")),
+            models.Prefetch(
+                "entry_actors", queryset=EntryActor.objects.select_related("actor__side")
+            ),
             models.Prefetch(
                 "claims",
-                queryset=Claim.objects.select_related("claimant").order_by("position", "id"),
+                queryset=Claim.objects.select_related("claimant__side").order_by("position", "id"),
             ),
             models.Prefetch(
                 "figures",
@@ -338,7 +496,7 @@ class EntryQuerySet(models.QuerySet):
 
 
 ENTRY_KINDS_BY_TRACK = {
-    Track.DIPLOMACY: {"talks", "statement", "proposal", "agreement"},
+    Track.DIPLOMACY: {"talks", "statement", "proposal", "agreement", "ceasefire"},
     Track.MILITARY: {
         "missile_strike",
         "drone_strike",
@@ -346,8 +504,97 @@ ENTRY_KINDS_BY_TRACK = {
         "infrastructure_strike",
         "cross_border_strike",
         "interception_report",
+        "air_or_drone_strike",
+        "shelling_artillery_missile",
+        "remote_explosive",
+        "grenade",
+        "suicide_bomb",
+        "chemical_weapon",
+        "armed_clash",
+        "territory_change",
+        "attack_on_civilians",
+        "sexual_violence",
+        "abduction",
+        "state_based_violence",
+        "non_state_violence",
+        "one_sided_violence",
     },
 }
+
+
+# --- Datasets ---------------------------------------------------------------------------
+
+
+class Dataset(models.Model):
+    """A published collection of events (ACLED, UCDP GED, a monitor's CSV) and its terms."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="E.g. “UCDP GED”.")
+    slug = models.SlugField(max_length=200, unique=True)
+    url = models.URLField(max_length=500, blank=True, help_text="The dataset's home page.")
+    licence = models.CharField(max_length=200, blank=True, help_text="E.g. “CC BY 4.0”.")
+    licence_url = models.URLField(max_length=500, blank=True)
+    attribution = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The credit readers see on every entry from this dataset, e.g. “Uppsala "
+        "Conflict Data Program (UCDP)”.",
+    )
+    redistributable = models.BooleanField(
+        default=False,
+        help_text="Whether its raw rows may be passed on. When off (ACLED's terms), its "
+        "entries show on the site with the attribution but stay out of the exports, and "
+        "the API leaves out their original values.",
+    )
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords(bases=[HistoricalSaveGroup])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+
+class ImportRun(models.Model):
+    """One file applied to a dataset: what came in, what it changed, who ran it."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        DRY_RUN = "dry_run", "Dry run (nothing written)"
+        FAILED = "failed", "Failed (nothing written)"
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="import_runs")
+    file_name = models.CharField(max_length=500)
+    file_sha256 = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=16)
+    encoding = models.CharField(max_length=32, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ran_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    ran_by_name = models.CharField(
+        max_length=150, blank=True, help_text="The account that ran the import command."
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    counts = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.dataset} · {self.file_name} · {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class Entry(models.Model):
@@ -362,6 +609,24 @@ class Entry(models.Model):
         INFRASTRUCTURE_STRIKE = "infrastructure_strike", "Strike on infrastructure"
         CROSS_BORDER_STRIKE = "cross_border_strike", "Cross-border strike"
         INTERCEPTION_REPORT = "interception_report", "Interception report"
+        CEASEFIRE = "ceasefire", "Ceasefire"
+        AIR_OR_DRONE_STRIKE = "air_or_drone_strike", "Air or drone strike"
+        SHELLING_ARTILLERY_MISSILE = (
+            "shelling_artillery_missile",
+            "Shelling, artillery or missile attack",
+        )
+        REMOTE_EXPLOSIVE = "remote_explosive", "Remote explosive, landmine or IED"
+        GRENADE = "grenade", "Grenade"
+        SUICIDE_BOMB = "suicide_bomb", "Suicide bomb"
+        CHEMICAL_WEAPON = "chemical_weapon", "Chemical weapon"
+        ARMED_CLASH = "armed_clash", "Armed clash"
+        TERRITORY_CHANGE = "territory_change", "Territory taken or retaken"
+        ATTACK_ON_CIVILIANS = "attack_on_civilians", "Attack on civilians"
+        SEXUAL_VIOLENCE = "sexual_violence", "Sexual violence"
+        ABDUCTION = "abduction", "Abduction or forced disappearance"
+        STATE_BASED_VIOLENCE = "state_based_violence", "State-based armed conflict"
+        NON_STATE_VIOLENCE = "non_state_violence", "Non-state conflict"
+        ONE_SIDED_VIOLENCE = "one_sided_violence", "One-sided violence against civilians"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -420,12 +685,40 @@ class Entry(models.Model):
         related_name="entries",
         help_text="Every entry needs at least one source before it can be published.",
     )
+    coordinate_precision = models.CharField(
+        max_length=8,
+        choices=Place.CoordinatePrecision.choices,
+        blank=True,
+        help_text="How close the place's coordinates are to where this happened, when the "
+        "source says (an imported event's geo-precision). Empty: as the place says.",
+    )
+    dataset = models.ForeignKey(
+        Dataset,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        help_text="The dataset this entry was imported from. Empty for editors' own entries.",
+    )
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The event's id in its dataset (ACLED's event_id_cnty, UCDP's id).",
+    )
+    raw_row = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The dataset's row as it came, column by column.",
+    )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EntryQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[places, sources])
+    history = HistoricalRecords(
+        m2m_fields=[places, sources], excluded_fields=["raw_row"], bases=[HistoricalSaveGroup]
+    )
 
     class Meta:
         verbose_name_plural = "entries"
@@ -442,6 +735,12 @@ class Entry(models.Model):
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("occurred_at")),
                 name="entry_ends_after_it_starts",
                 violation_error_message="The end time must not be before the start time.",
+            ),
+            models.UniqueConstraint(
+                fields=["dataset", "external_id"],
+                condition=Q(dataset__isnull=False),
+                name="entry_dataset_external_id_unique",
+                violation_error_message="This dataset already has an entry with this id.",
             ),
         ]
 
@@ -487,6 +786,7 @@ class Entry(models.Model):
             Precision.SEVERAL_DAYS: timedelta(days=3),
             Precision.WEEK: timedelta(days=7),
             Precision.MONTH: timedelta(days=31),
+            Precision.YEAR: timedelta(days=366),
         }[self.precision]
         return local + span
 
@@ -495,7 +795,12 @@ class Entry(models.Model):
 
         Works on prefetched figures (see EntryQuerySet.with_related) without further queries.
         """
-        return [group[-1] for group in self.figure_histories().values()]
+        current = []
+        for group in self.figure_histories().values():
+            standing = [figure for figure in group if not figure.is_error]
+            if standing:
+                current.append(standing[-1])
+        return current
 
     def figures_counted_once(self, metric, places):
         """The current figures for `metric` that together count everyone once.
@@ -543,7 +848,7 @@ class EntryActor(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="entry_roles")
     role = models.CharField(max_length=16, choices=Role.choices)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalSaveGroup])
 
     class Meta:
         verbose_name = "actor in entry"
@@ -579,7 +884,7 @@ class EntryLink(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     note = models.CharField(max_length=300, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalSaveGroup])
 
     class Meta:
         ordering = ["kind", "id"]
@@ -653,7 +958,7 @@ class Claim(models.Model):
         default=0, help_text="Order of the claim within its entry."
     )
 
-    history = HistoricalRecords(m2m_fields=[sources])
+    history = HistoricalRecords(m2m_fields=[sources], bases=[HistoricalSaveGroup])
 
     class Meta:
         ordering = ["entry", "position", "id"]
@@ -706,7 +1011,7 @@ class ClaimEvidence(models.Model):
     )
     note = models.CharField(max_length=300, blank=True, help_text="How it bears on the claim.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalSaveGroup])
 
     class Meta:
         verbose_name_plural = "claim evidence"
@@ -734,8 +1039,32 @@ class ClaimEvidence(models.Model):
 
 
 FIGURE_SOURCE_REQUIRED = "A figure needs a source: pick the document that reported the number."
-# A reported number is never overwritten: a new report is a new Figure (see services).
-FIGURE_VALUE_FIELDS = ("metric", "scope", "low", "best", "high", "qualifier", "as_of")
+# A reported number is never overwritten: a new report is a new Figure (see services), and a
+# mistaken one is marked as an error by a publisher, never edited or deleted.
+FIGURE_VALUE_FIELDS = (
+    "entry",
+    "metric",
+    "scope",
+    "scope_label",
+    "low",
+    "best",
+    "high",
+    "qualifier",
+    "as_of",
+    "reported_by",
+    "source",
+)
+FIGURE_FOREIGN_KEYS = {"entry", "scope", "reported_by", "source"}
+FIGURE_IMMUTABLE = (
+    "A recorded number cannot be changed. Record a new report of it instead; a publisher can "
+    "mark a mistaken one as an error."
+)
+
+
+class FigureQuerySet(models.QuerySet):
+    def counted(self):
+        """Figures that stand: those marked as an error stay visible but never count."""
+        return self.filter(marked_error_at__isnull=True)
 
 
 class Figure(models.Model):
@@ -766,6 +1095,13 @@ class Figure(models.Model):
         help_text="Where the number counts: a district, a city, or a country for a "
         "nationwide total.",
     )
+    scope_label = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What the number covers in the source's words, when no one place says it "
+        "(“several Russian regions and occupied Crimea”). Readers see it instead of the "
+        "place's name.",
+    )
     low = models.PositiveIntegerField(null=True, blank=True, help_text="Lowest reported value.")
     best = models.PositiveIntegerField(help_text="The number readers see.")
     high = models.PositiveIntegerField(null=True, blank=True, help_text="Highest reported value.")
@@ -780,7 +1116,13 @@ class Figure(models.Model):
         "never edit an old one, so readers can see how the number changed."
     )
     reported_by = models.ForeignKey(
-        Actor, on_delete=models.PROTECT, related_name="figures", help_text="Who gave the number."
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="figures",
+        help_text="Who gave the number. Leave empty when the source reports it in its own "
+        "voice (“Nationwide, the strikes killed at least six people”).",
     )
     source = models.ForeignKey(
         Source,
@@ -791,8 +1133,29 @@ class Figure(models.Model):
     note = models.CharField(
         max_length=300, blank=True, help_text="Shown with the number, e.g. “including children”."
     )
+    marked_error_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a publisher marked this report as recorded in error.",
+    )
+    marked_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    error_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        editable=False,
+        help_text="Why the report was marked as an error, shown to readers.",
+    )
 
-    history = HistoricalRecords()
+    objects = FigureQuerySet.as_manager()
+    history = HistoricalRecords(bases=[HistoricalSaveGroup])
 
     class Meta:
         ordering = ["entry", "metric", "scope", "as_of", "id"]
@@ -813,7 +1176,43 @@ class Figure(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.scope.name}: {self.display_value} {self.get_metric_display().lower()}"
+        return f"{self.scope_name}: {self.display_value} {self.get_metric_display().lower()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.get("force_insert"):
+            self._refuse_changed_values()
+        super().save(*args, **kwargs)
+
+    def _refuse_changed_values(self):
+        stored = (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .values(
+                *(
+                    f"{name}_id" if name in FIGURE_FOREIGN_KEYS else name
+                    for name in FIGURE_VALUE_FIELDS
+                )
+            )
+            .first()
+        )
+        if stored is None:
+            return
+        changed = [
+            name
+            for name in FIGURE_VALUE_FIELDS
+            if stored[f"{name}_id" if name in FIGURE_FOREIGN_KEYS else name]
+            != getattr(self, f"{name}_id" if name in FIGURE_FOREIGN_KEYS else name)
+        ]
+        if changed:
+            raise ValidationError(dict.fromkeys(changed, FIGURE_IMMUTABLE))
+
+    @property
+    def scope_name(self):
+        return self.scope_label or self.scope.name
+
+    @property
+    def is_error(self):
+        return self.marked_error_at is not None
 
     @staticmethod
     def revision_order_key(figure):

@@ -274,7 +274,7 @@ class EntryDetailView(PublishedEntriesMixin, DetailView):
         # Evidence and links count only when what they point to is published too.
         evidence = ClaimEvidence.objects.filter(
             Q(entry__in=published) | Q(other_claim__entry__in=published)
-        ).select_related("entry", "other_claim__claimant", "other_claim__entry")
+        ).select_related("entry", "other_claim__claimant__side", "other_claim__entry")
         return (
             super()
             .get_queryset()
@@ -333,7 +333,7 @@ class ClaimListView(ListView):
         self.form = ClaimFilterForm(self.request.GET or None)
         queryset = (
             Claim.objects.filter(entry__in=Entry.objects.published())
-            .select_related("claimant", "entry")
+            .select_related("claimant__side", "entry")
             .order_by("-entry__occurred_at", "-entry_id", "position", "id")
         )
         return self.form.filter(queryset) if self.form.is_bound else queryset
@@ -366,7 +366,7 @@ class ActorDetailView(DetailView):
     model = Actor
 
     def get_queryset(self):
-        return Actor.objects.select_related("parent")
+        return Actor.objects.select_related("parent", "side")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -378,7 +378,7 @@ class ActorDetailView(DetailView):
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
             entry_count=entries.count(),
             claims=list(
-                claims.select_related("entry", "claimant").order_by(
+                claims.select_related("entry", "claimant__side").order_by(
                     "-entry__occurred_at", "-entry_id", "position", "id"
                 )[:RELATED_LIMIT]
             ),

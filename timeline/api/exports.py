@@ -216,6 +216,8 @@ class EntriesCsvExport(ExportView):
 def timelinejs_date(moment, precision):
     """A TimelineJS date with only the parts the precision vouches for."""
     local = timezone.localtime(moment)
+    if precision == Precision.YEAR:
+        return {"year": local.year}
     date = {"year": local.year, "month": local.month}
     if precision == Precision.MONTH:
         return date

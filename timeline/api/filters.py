@@ -17,6 +17,7 @@ from timeline.models import (
     EntryActor,
     Figure,
     Place,
+    Side,
     Source,
     Track,
 )
@@ -166,7 +167,7 @@ class FigureFilter(filters.FilterSet):
 
 class ActorFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=Actor.Kind.choices)
-    side = filters.ChoiceFilter(choices=Actor._meta.get_field("side").choices)
+    side = filters.ModelChoiceFilter(queryset=Side.objects.all(), help_text="Slug of a side.")
 
     class Meta:
         model = Actor

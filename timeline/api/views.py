@@ -310,7 +310,7 @@ class ClaimViewSet(TouchEntryMixin, ApiViewSet):
             published = Entry.objects.published()
             claims = claims.filter(entry__in=published)
             evidence = evidence.filter(Q(entry__in=published) | Q(other_claim__entry__in=published))
-        return claims.select_related("claimant", "entry").prefetch_related(
+        return claims.select_related("claimant__side", "entry").prefetch_related(
             "sources", Prefetch("evidence", queryset=evidence)
         )
 
@@ -398,7 +398,7 @@ class ActorViewSet(ApiViewSet):
     lookup_pattern = SLUG_PATTERN
 
     def get_queryset(self):
-        return Actor.objects.select_related("parent")
+        return Actor.objects.select_related("parent", "side")
 
 
 @extend_schema_view(

@@ -63,11 +63,14 @@ def format_when(start, precision, end=None):
     exact: "04:10, Tue 25 Nov 2025"; part of day: "before dawn, Tue 25 Nov 2025";
     day: "Tue 25 Nov 2025"; several days with an end on a Saturday and Sunday:
     "weekend of 22–23 Nov 2025", otherwise "22–24 Nov 2025"; week: "week of 17 Nov 2025";
-    month: "November 2025". An end on a later day turns any of the first three into a range.
+    month: "November 2025"; year: "2025". An end on a later day turns any of the first three
+    into a range.
     """
     start = timezone.localtime(start)
     end = timezone.localtime(end) if end else None
     spans_days = end is not None and end.date() > start.date()
+    if precision == Precision.YEAR:
+        return f"{start:%Y}"
     if precision == Precision.MONTH:
         return f"{start:%B %Y}"
     if precision == Precision.WEEK:
