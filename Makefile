@@ -7,7 +7,12 @@ PORT ?= 8000
 
 .PHONY: install run test lint format migrate seed bench clean
 
-install: $(STAMP)
+install: $(STAMP) .env
+
+# A local .env puts manage.py in development mode on this checkout, as `make run` does, so
+# the README's commands work as written. Never committed; a server has none.
+.env:
+	@printf '# Local development settings for manage.py (not committed). See README.\nDEBUG=1\n' > .env
 
 # Reinstalls only when pyproject.toml changes, so a second `make install` takes a moment.
 $(STAMP): pyproject.toml

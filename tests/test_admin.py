@@ -160,10 +160,24 @@ def test_editor_cannot_run_the_publish_action_by_posting_it(editor_client, story
     assert story.status == "draft"
 
 
+def test_publish_action_first_shows_what_will_go_live(publisher_client, story):
+    response = publisher_client.post(
+        admin_url(Entry, "changelist"), {"action": "publish", "_selected_action": [story.pk]}
+    )
+    story.refresh_from_db()
+    assert story.status == "draft"
+    html = response.content.decode()
+    assert "These entries will go live" in html
+    assert "Strikes on Kyiv" in html
+    assert f'href="{story.get_absolute_url()}"' in html
+
+
 def test_publisher_publishes_and_unpublishes_with_the_actions(publisher_client, publisher, story):
     changelist = admin_url(Entry, "changelist")
     response = publisher_client.post(
-        changelist, {"action": "publish", "_selected_action": [story.pk]}, follow=True
+        changelist,
+        {"action": "publish", "_selected_action": [story.pk], "confirmed": "yes"},
+        follow=True,
     )
     story.refresh_from_db()
     assert story.status == "published"
@@ -178,9 +192,13 @@ def test_publisher_publishes_and_unpublishes_with_the_actions(publisher_client, 
 
 def test_publish_action_refuses_an_entry_without_a_source(publisher_client, story):
     story.sources.clear()
+    preview = publisher_client.post(
+        admin_url(Entry, "changelist"), {"action": "publish", "_selected_action": [story.pk]}
+    )
+    assert "None: cannot be published" in preview.content.decode()
     response = publisher_client.post(
         admin_url(Entry, "changelist"),
-        {"action": "publish", "_selected_action": [story.pk]},
+        {"action": "publish", "_selected_action": [story.pk], "confirmed": "yes"},
         follow=True,
     )
     story.refresh_from_db()
@@ -228,9 +246,18 @@ def test_claim_without_a_source_is_a_form_error(editor_client, story):
 
 def test_figure_without_a_source_is_a_form_error(editor_client, story):
     figure = story.figures.get()
-    url = admin_url(Figure, "change", figure.pk)
+    url = admin_url(Figure, "add")
     data = read_admin_form(editor_client.get(url).content.decode(), "figure_form")
-    data["source"] = ""
+    data.update(
+        entry=story.pk,
+        metric="killed",
+        scope=figure.scope_id,
+        best="3",
+        qualifier="exact",
+        as_of_0="2025-11-25",
+        as_of_1="08:00",
+        source="",
+    )
 
     response = editor_client.post(url, data)
 

@@ -222,11 +222,18 @@ def test_draft_and_review_entries_answer_404(client, neighbourhood, slug):
 
 
 @pytest.mark.parametrize("slug", ["secret-draft-strike", "secret-review-strike"])
-def test_unpublished_entries_answer_404_even_to_a_logged_in_editor(
-    editor_client, db, slug, request
+def test_unpublished_entries_answer_404_to_anonymous_readers(client, db, slug, request):
+    request.getfixturevalue("neighbourhood")
+    assert client.get(f"/entries/{slug}/").status_code == 404
+
+
+@pytest.mark.parametrize("slug", ["secret-draft-strike", "secret-review-strike"])
+def test_unpublished_entries_answer_404_to_a_signed_in_reader_who_is_not_staff(
+    client, db, slug, request
 ):
     request.getfixturevalue("neighbourhood")
-    assert editor_client.get(f"/entries/{slug}/").status_code == 404
+    client.force_login(factories.UserFactory(username="reader", is_staff=False))
+    assert client.get(f"/entries/{slug}/").status_code == 404
 
 
 def test_no_unpublished_entry_on_the_timeline(client, neighbourhood):

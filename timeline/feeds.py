@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
+from .history import public_updates, reader_reason
 from .models import Entry
 from .templatetags.timeline_tags import format_when
 
@@ -23,7 +25,10 @@ class EntryFeed(Feed):
     author_name = settings.SITE_NAME
 
     def items(self):
-        return Entry.objects.published().order_by("-occurred_at", "-id")[:FEED_SIZE]
+        items = list(Entry.objects.published().order_by("-occurred_at", "-id")[:FEED_SIZE])
+        # Corrections readers were told about, for all items in three queries.
+        self.updates = public_updates(items)
+        return items
 
     def item_title(self, item):
         return item.title
@@ -31,13 +36,28 @@ class EntryFeed(Feed):
     def item_description(self, item):
         # Atom <summary> is plain text here: the feed generator escapes it for XML.
         when = format_when(item.occurred_at, item.precision, item.ended_at)
-        return f"{item.get_track_display()}, {when}. {item.summary}"
+        text = f"{item.get_track_display()}, {when}. {item.summary}"
+        updates = self.updates.get(item.pk)
+        if updates:
+            latest = updates[0]
+            steps = "; ".join(
+                f"{step.what}" + (f" ({step.detail})" if step.detail else "")
+                for step in latest.public_steps
+            )
+            reason = reader_reason(latest.reason)
+            stamp = timezone.localtime(latest.at)
+            text += f" Updated {stamp:%d %b %Y, %H:%M}: {steps}." + (f" {reason}" if reason else "")
+        return text
 
     def item_pubdate(self, item):
         return item.published_at or item.occurred_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        """The last correction readers were told about; otherwise when it was published."""
+        updates = self.updates.get(item.pk)
+        if updates:
+            return updates[0].at
+        return item.published_at or item.occurred_at
 
     def item_categories(self, item):
         return [item.get_track_display(), item.get_kind_display()]

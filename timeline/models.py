@@ -1,7 +1,7 @@
 """Parallax's domain: who said what about peace, what was done by force, and on what source."""
 
 from collections import OrderedDict
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +15,36 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from .history import HistoricalSaveGroup
+
+EARLIEST_PLAUSIBLE_DATE = date(1900, 1, 1)
+
+
+def plausible_time_errors(**values):
+    """Errors for moments before 1900 or more than a day ahead: a typo, not an event.
+
+    Takes dates or datetimes by field name; returns {field: message} for the model's clean().
+    """
+    latest = timezone.now() + timedelta(days=1)
+    errors = {}
+    for field, value in values.items():
+        if value is None:
+            continue
+        moment = value if isinstance(value, datetime) else None
+        day = timezone.localtime(value).date() if moment and timezone.is_aware(value) else value
+        if isinstance(day, datetime):
+            day = day.date()
+        if day < EARLIEST_PLAUSIBLE_DATE:
+            errors[field] = (
+                "This date is before 1900; Parallax records events from 1900 on. Check the year."
+            )
+        elif (moment and timezone.is_aware(moment) and moment > latest) or (
+            not moment and day > timezone.localdate(latest)
+        ):
+            errors[field] = (
+                "This date is more than a day in the future; record events once they happen. "
+                "Check the year and the month."
+            )
+    return errors
 
 
 def unique_slug(instance, value, *, max_length=200):
@@ -86,7 +116,8 @@ class Actor(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="Used in the actor's web address (/actors/<slug>/). Keep it stable.",
+        help_text="The last part of the actor's web address, /actors/vladimir-putin/. "
+        "Keep it stable.",
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     side = models.ForeignKey(
@@ -221,7 +252,7 @@ class Place(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="Used in the place's web address, /places/(slug)/.",
+        help_text="The last part of the place's web address, /places/kyiv/.",
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -445,6 +476,11 @@ class Source(models.Model):
     def __str__(self):
         return f"{self.publisher}: {self.title}" if self.publisher else self.title
 
+    def clean(self):
+        errors = plausible_time_errors(published_at=self.published_at, accessed_at=self.accessed_at)
+        if errors:
+            raise ValidationError(errors)
+
 
 # --- Entries ---------------------------------------------------------------------------
 
@@ -637,8 +673,8 @@ class Entry(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="The entry's web address (/entries/<slug>/). Do not change it once published: "
-        "links to it would break.",
+        help_text="The last part of the entry's web address, /entries/strikes-on-kyiv/. Do not "
+        "change it once published: links to it would break.",
     )
     summary = models.TextField(
         help_text="What happened, in two to four neutral sentences. Shown on the timeline."
@@ -664,7 +700,9 @@ class Entry(models.Model):
         max_length=16,
         choices=Precision.choices,
         default=Precision.DAY,
-        help_text="How precisely the time is known. Readers see the time only to this precision.",
+        help_text="How precisely the time is known; readers see the time only to this precision. "
+        "Part of the day, by the hour it starts at (give that hour): overnight 00:00, before "
+        "dawn 03:00, morning 06:00, afternoon 12:00, evening 18:00, late evening 22:00.",
     )
     ended_at = models.DateTimeField(
         null=True,
@@ -760,7 +798,7 @@ class Entry(models.Model):
         return reverse("timeline:entry-detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        errors = {}
+        errors = plausible_time_errors(occurred_at=self.occurred_at, ended_at=self.ended_at)
         if self.track and self.kind and self.kind not in ENTRY_KINDS_BY_TRACK[self.track]:
             errors["kind"] = (
                 f"“{self.get_kind_display()}” is not a kind of {self.get_track_display().lower()} "
@@ -810,15 +848,19 @@ class Entry(models.Model):
         the broader one and is left out; figures for places apart (Kyiv, Odesa) both stay.
         `places` is a PlaceTree. The public contrast panel and the CSV export both use this.
         """
-        current = [figure for figure in self.current_figures() if figure.metric == metric]
+        current = [
+            figure
+            for figure in self.current_figures()
+            if figure.metric == metric and not figure.breakdown
+        ]
         scopes = {figure.scope_id for figure in current}
         return [figure for figure in current if not (places.ancestors(figure.scope_id) & scopes)]
 
     def figure_histories(self):
-        """Figures grouped by (metric, scope), each group oldest first."""
+        """Figures grouped by the number they report, each group oldest first."""
         groups = OrderedDict()
         for figure in sorted(self.figures.all(), key=Figure.revision_order_key):
-            groups.setdefault((figure.metric, figure.scope_id), []).append(figure)
+            groups.setdefault(figure.number_key, []).append(figure)
         return groups
 
 
@@ -973,8 +1015,8 @@ class Claim(models.Model):
         return f"{self.entry.get_absolute_url()}#claim-{self.pk}"
 
     def clean(self):
+        errors = plausible_time_errors(said_at=self.said_at, assessed_on=self.assessed_on)
         if self.assessment != Assessment.UNVERIFIED:
-            errors = {}
             if not self.assessed_on:
                 errors["assessed_on"] = "Give the date of the assessment."
             if not self.assessment_reason.strip():
@@ -982,8 +1024,8 @@ class Claim(models.Model):
                     f"Explain why the claim is graded “{self.get_assessment_display()}”: "
                     "readers see the reason."
                 )
-            if errors:
-                raise ValidationError(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ClaimEvidence(models.Model):
@@ -1046,6 +1088,7 @@ FIGURE_VALUE_FIELDS = (
     "metric",
     "scope",
     "scope_label",
+    "breakdown",
     "low",
     "best",
     "high",
@@ -1101,6 +1144,12 @@ class Figure(models.Model):
         help_text="What the number covers in the source's words, when no one place says it "
         "(“several Russian regions and occupied Crimea”). Readers see it instead of the "
         "place's name.",
+    )
+    breakdown = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Whose part of the total this counts, when the source splits it (“civilians”, "
+        "“side A: Government of Ukraine”). Empty for the total. Parts never add to totals.",
     )
     low = models.PositiveIntegerField(null=True, blank=True, help_text="Lowest reported value.")
     best = models.PositiveIntegerField(help_text="The number readers see.")
@@ -1160,7 +1209,10 @@ class Figure(models.Model):
     class Meta:
         ordering = ["entry", "metric", "scope", "as_of", "id"]
         indexes = [
-            models.Index(fields=["entry", "metric", "scope", "as_of"], name="figure_revision_idx"),
+            models.Index(
+                fields=["entry", "metric", "scope", "breakdown", "as_of"],
+                name="figure_revision_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -1182,6 +1234,11 @@ class Figure(models.Model):
         if self.pk and not kwargs.get("force_insert"):
             self._refuse_changed_values()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = plausible_time_errors(as_of=self.as_of)
+        if errors:
+            raise ValidationError(errors)
 
     def _refuse_changed_values(self):
         stored = (
@@ -1208,7 +1265,13 @@ class Figure(models.Model):
 
     @property
     def scope_name(self):
-        return self.scope_label or self.scope.name
+        name = self.scope_label or self.scope.name
+        return f"{name}, {self.breakdown}" if self.breakdown else name
+
+    @property
+    def number_key(self):
+        """Reports with the same key are revisions of one number; the latest is current."""
+        return (self.metric, self.scope_id, self.breakdown)
 
     @property
     def is_error(self):

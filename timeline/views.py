@@ -10,11 +10,14 @@ from collections import Counter
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
 from .forms import ClaimFilterForm, EntryFilterForm, entries_involving
+from .history import public_updates
 from .models import (
     Actor,
     Assessment,
@@ -214,6 +217,11 @@ def contrast_panel(entry):
         "after": after,
         "before_summary": contrast_summary(before, other, places=places),
         "after_summary": contrast_summary(after, other, places=places),
+        "has_totals": any(
+            figure.metric in (Figure.Metric.KILLED, Figure.Metric.INJURED)
+            for item in nearby
+            for figure in item.current_figures()
+        ),
     }
 
 
@@ -266,8 +274,14 @@ def claim_review(request, entry, claim):
     return review
 
 
+def can_preview(user):
+    """Signed-in staff who may view entries see drafts and entries in review at their URL."""
+    return bool(user.is_active and user.is_staff and user.has_perm("timeline.view_entry"))
+
+
 class EntryDetailView(PublishedEntriesMixin, DetailView):
-    """One published entry; drafts and entries in review are not found (404)."""
+    """One published entry. Drafts and entries in review are not found (404), except for
+    signed-in staff, who see them as a preview that is never cached or indexed."""
 
     def get_queryset(self):
         published = Entry.objects.published()
@@ -275,31 +289,43 @@ class EntryDetailView(PublishedEntriesMixin, DetailView):
         evidence = ClaimEvidence.objects.filter(
             Q(entry__in=published) | Q(other_claim__entry__in=published)
         ).select_related("entry", "other_claim__claimant__side", "other_claim__entry")
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                "claims__sources",
-                Prefetch("claims__evidence", queryset=evidence),
-                Prefetch(
-                    "links_out",
-                    queryset=EntryLink.objects.filter(to_entry__in=published).select_related(
-                        "to_entry"
-                    ),
-                ),
-                Prefetch(
-                    "links_in",
-                    queryset=EntryLink.objects.filter(from_entry__in=published).select_related(
-                        "from_entry"
-                    ),
-                ),
-            )
+        visible = (
+            Entry.objects.with_related()
+            if can_preview(self.request.user)
+            else super().get_queryset()
         )
+        return visible.prefetch_related(
+            "claims__sources",
+            Prefetch("claims__evidence", queryset=evidence),
+            Prefetch(
+                "links_out",
+                queryset=EntryLink.objects.filter(to_entry__in=published).select_related(
+                    "to_entry"
+                ),
+            ),
+            Prefetch(
+                "links_in",
+                queryset=EntryLink.objects.filter(from_entry__in=published).select_related(
+                    "from_entry"
+                ),
+            ),
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context["preview"]:
+            response["Cache-Control"] = "private, no-store"
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         entry = self.object
         claims = list(entry.claims.all())
+        context["preview"] = not entry.is_published
+        context["updates"] = (
+            public_updates([entry])[entry.pk] if entry.published_at is not None else []
+        )
         histories = list(entry.figure_histories().values())
         histories.sort(key=lambda group: _history_sort_key(group[-1]))
         context.update(
@@ -432,3 +458,7 @@ def healthz(request):
             "database unavailable", status=503, content_type="text/plain; charset=utf-8"
         )
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+def favicon(request):
+    return redirect(static("timeline/favicon.svg"), permanent=True)

@@ -386,7 +386,7 @@ class EntryWriteSerializer(CleanModelSerializer):
         extra_kwargs = {"slug": {"required": False}}
 
     def validate(self, attrs):
-        old_status = self.instance.status if self.instance else Entry.Status.DRAFT
+        old_status = services.stored_status(self.instance) if self.instance else Entry.Status.DRAFT
         new_status = attrs.get("status", old_status)
         try:
             services.check_status_change(
@@ -407,7 +407,7 @@ class EntryWriteSerializer(CleanModelSerializer):
             name: validated_data.pop(name) for name in self.m2m_fields if name in validated_data
         }
         # The status moves only through the service the admin uses (permission, source).
-        status = validated_data.pop("status", instance.status if instance.pk else None)
+        status = validated_data.pop("status", None)
         creating = instance.pk is None
         if creating:
             instance.status = Entry.Status.DRAFT
@@ -421,7 +421,7 @@ class EntryWriteSerializer(CleanModelSerializer):
             getattr(instance, name).set(value)
         if actors is not None:
             self.set_actors(instance, actors, user=user, reason=reason)
-        if status and status != instance.status:
+        if status:
             services.entry_set_status(entry=instance, status=status, user=user, reason=reason)
         return instance
 
@@ -514,9 +514,15 @@ class FigureSerializer(CleanModelSerializer):
     )
     scope_detail = PlaceSummarySerializer(source="scope", read_only=True)
     reported_by = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Actor.objects.all(), help_text="Slug of who gave the number."
+        slug_field="slug",
+        queryset=Actor.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Slug of who gave the number; null when the source reports it in its own voice.",
     )
-    reported_by_detail = ActorSummarySerializer(source="reported_by", read_only=True)
+    reported_by_detail = ActorSummarySerializer(
+        source="reported_by", read_only=True, allow_null=True
+    )
     display_value = serializers.CharField(read_only=True)
     is_current = serializers.SerializerMethodField(
         help_text="Whether this is the latest report for its entry, metric and scope."
@@ -531,6 +537,8 @@ class FigureSerializer(CleanModelSerializer):
             "metric",
             "scope",
             "scope_detail",
+            "scope_label",
+            "breakdown",
             "low",
             "best",
             "high",
@@ -542,8 +550,11 @@ class FigureSerializer(CleanModelSerializer):
             "source",
             "note",
             "is_current",
+            "marked_error_at",
+            "error_reason",
             "change_reason",
         )
+        read_only_fields = ("marked_error_at", "error_reason")
         extra_kwargs = {
             "source": {
                 "error_messages": {
@@ -566,6 +577,14 @@ class FigureSerializer(CleanModelSerializer):
             if rewritten:
                 raise serializers.ValidationError(rewritten)
         return super().validate(attrs)
+
+
+class FigureErrorSerializer(serializers.Serializer):
+    """Mark a report as recorded in error (publishers only)."""
+
+    reason = serializers.CharField(
+        max_length=300, help_text="Why the figure is wrong; readers see it with the figure."
+    )
 
 
 class FigureRevisionSerializer(serializers.Serializer):

@@ -3,8 +3,10 @@
 import hashlib
 import re
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.template import engines
 from django.utils import timezone
@@ -356,6 +358,33 @@ class FigureViewSet(TouchEntryMixin, ApiViewSet):
             self.after_write(figure)
         return Response(self.read_representation(figure), status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary="Mark this report as recorded in error (publishers)",
+        description="The figure stays visible, marked as an error with the reason, and stops "
+        "counting; the number is never edited or deleted. Record the right number with "
+        "`revise`.",
+        request=serializers.FigureErrorSerializer,
+        responses={200: serializers.FigureSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="mark-error")
+    def mark_error(self, request, *args, **kwargs):
+        figure = self.get_object()
+        body = serializers.FigureErrorSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                figure = services.figure_mark_error(
+                    figure=figure, user=request.user, reason=body.validated_data["reason"]
+                )
+                self.after_write(figure)
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from denied
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError({"reason": error.messages}) from error
+        return Response(self.read_representation(figure))
+
+    # A reported figure is never deleted: it is marked as an error, or revised.
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     queryset = Figure.objects.none()
     serializer_class = serializers.FigureSerializer
     filterset_class = filters.FigureFilter
@@ -371,11 +400,16 @@ class FigureViewSet(TouchEntryMixin, ApiViewSet):
         if not can_view_drafts(self.request.user):
             figures = figures.filter(entry__in=Entry.objects.published())
         newer = Figure.objects.filter(
-            entry=OuterRef("entry"), metric=OuterRef("metric"), scope=OuterRef("scope")
+            entry=OuterRef("entry"),
+            metric=OuterRef("metric"),
+            scope=OuterRef("scope"),
+            breakdown=OuterRef("breakdown"),
+            marked_error_at__isnull=True,
         ).filter(Q(as_of__gt=OuterRef("as_of")) | Q(as_of=OuterRef("as_of"), pk__gt=OuterRef("pk")))
-        return figures.annotate(is_current=~Exists(newer)).select_related(
-            "entry", "scope", "reported_by"
+        standing = ExpressionWrapper(
+            ~Exists(newer) & Q(marked_error_at__isnull=True), output_field=BooleanField()
         )
+        return figures.annotate(is_current=standing).select_related("entry", "scope", "reported_by")
 
 
 @extend_schema_view(

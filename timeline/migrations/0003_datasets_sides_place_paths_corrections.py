@@ -392,4 +392,62 @@ class Migration(migrations.Migration):
             model_name='placealias',
             constraint=models.UniqueConstraint(fields=('place', 'name_key'), name='place_alias_unique', violation_error_message='The place already has this name.'),
         ),
+        migrations.AlterField(
+            model_name='actor',
+            name='slug',
+            field=models.SlugField(help_text="The last part of the actor's web address, /actors/vladimir-putin/. Keep it stable.", max_length=200, unique=True),
+        ),
+        migrations.AlterField(
+            model_name='entry',
+            name='precision',
+            field=models.CharField(choices=[('exact', 'Exact time'), ('part_of_day', 'Part of the day'), ('day', 'Day'), ('several_days', 'Several days'), ('week', 'Week'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely the time is known; readers see the time only to this precision. Part of the day, by the hour it starts at (give that hour): overnight 00:00, before dawn 03:00, morning 06:00, afternoon 12:00, evening 18:00, late evening 22:00.', max_length=16),
+        ),
+        migrations.AlterField(
+            model_name='entry',
+            name='slug',
+            field=models.SlugField(help_text="The last part of the entry's web address, /entries/strikes-on-kyiv/. Do not change it once published: links to it would break.", max_length=200, unique=True),
+        ),
+        migrations.AlterField(
+            model_name='historicalactor',
+            name='slug',
+            field=models.SlugField(help_text="The last part of the actor's web address, /actors/vladimir-putin/. Keep it stable.", max_length=200),
+        ),
+        migrations.AlterField(
+            model_name='historicalentry',
+            name='precision',
+            field=models.CharField(choices=[('exact', 'Exact time'), ('part_of_day', 'Part of the day'), ('day', 'Day'), ('several_days', 'Several days'), ('week', 'Week'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely the time is known; readers see the time only to this precision. Part of the day, by the hour it starts at (give that hour): overnight 00:00, before dawn 03:00, morning 06:00, afternoon 12:00, evening 18:00, late evening 22:00.', max_length=16),
+        ),
+        migrations.AlterField(
+            model_name='historicalentry',
+            name='slug',
+            field=models.SlugField(help_text="The last part of the entry's web address, /entries/strikes-on-kyiv/. Do not change it once published: links to it would break.", max_length=200),
+        ),
+        migrations.AlterField(
+            model_name='historicalplace',
+            name='slug',
+            field=models.SlugField(help_text="The last part of the place's web address, /places/kyiv/.", max_length=200),
+        ),
+        migrations.AlterField(
+            model_name='place',
+            name='slug',
+            field=models.SlugField(help_text="The last part of the place's web address, /places/kyiv/.", max_length=200, unique=True),
+        ),
+        migrations.RemoveIndex(
+            model_name='figure',
+            name='figure_revision_idx',
+        ),
+        migrations.AddField(
+            model_name='figure',
+            name='breakdown',
+            field=models.CharField(blank=True, help_text='Whose part of the total this counts, when the source splits it (“civilians”, “side A: Government of Ukraine”). Empty for the total. Parts never add to totals.', max_length=100),
+        ),
+        migrations.AddField(
+            model_name='historicalfigure',
+            name='breakdown',
+            field=models.CharField(blank=True, help_text='Whose part of the total this counts, when the source splits it (“civilians”, “side A: Government of Ukraine”). Empty for the total. Parts never add to totals.', max_length=100),
+        ),
+        migrations.AddIndex(
+            model_name='figure',
+            index=models.Index(fields=['entry', 'metric', 'scope', 'breakdown', 'as_of'], name='figure_revision_idx'),
+        ),
     ]

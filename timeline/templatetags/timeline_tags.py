@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from timeline.history import reader_reason
 from timeline.models import Figure, Place, Precision
 
 register = template.Library()
@@ -27,9 +28,11 @@ PARTS_OF_DAY = [
 PLACE_KIND_RANK = {
     Place.Kind.COUNTRY: 0,
     Place.Kind.REGION: 1,
-    Place.Kind.CITY: 2,
-    Place.Kind.DISTRICT: 3,
-    Place.Kind.SITE: 4,
+    Place.Kind.SUBREGION: 2,
+    Place.Kind.COMMUNITY: 3,
+    Place.Kind.CITY: 4,
+    Place.Kind.DISTRICT: 5,
+    Place.Kind.SITE: 6,
 }
 METRIC_ORDER = {metric: index for index, metric in enumerate(Figure.Metric.values)}
 
@@ -113,15 +116,28 @@ def figure_sort_key(figure):
 
 @register.filter
 def figure_lines(figures):
-    """Figures grouped by scope, broadest first: [(place, "at least 4 killed, more than 7
-    injured"), ...]. Works on already-fetched figures, without queries."""
+    """Figures grouped by what they count, broadest first: [("Kyiv", "at least 4 killed,
+    more than 7 injured"), ...]. Works on already-fetched figures, without queries."""
     lines = []
     for figure in sorted(figures, key=figure_sort_key):
-        if lines and lines[-1][0].pk == figure.scope_id:
-            lines[-1][1].append(figure.display)
+        key = (figure.scope_id, figure.scope_label)
+        if lines and lines[-1][0] == key:
+            lines[-1][2].append(figure.display)
         else:
-            lines.append((figure.scope, [figure.display]))
-    return [(scope, ", ".join(parts)) for scope, parts in lines]
+            lines.append((key, figure.scope_name, [figure.display]))
+    return [(name, ", ".join(parts)) for _, name, parts in lines]
+
+
+@register.filter(name="reader_reason")
+def reader_reason_filter(reason):
+    return reader_reason(reason)
+
+
+@register.filter
+def standing_figure(history):
+    """The latest report of a number that is not marked as an error, or None."""
+    standing = [figure for figure in history if not figure.is_error]
+    return standing[-1] if standing else None
 
 
 @register.filter
