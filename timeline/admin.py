@@ -60,7 +60,9 @@ def revert_reason(request, model):
     match = getattr(request, "resolver_match", None)
     if not match or not (match.url_name or "").endswith("_simple_history"):
         return ""
-    version = model.history.filter(history_id=match.kwargs.get("version_id")).first()
+    # simple_history's revert URL passes (object_id, version_id) positionally.
+    version_id = match.kwargs.get("version_id") or (match.args[1] if len(match.args) > 1 else None)
+    version = model.history.filter(history_id=version_id).first() if version_id else None
     if version is None:
         return "Reverted to an earlier version"
     when = timezone.localtime(version.history_date)
@@ -547,8 +549,9 @@ class FigureReportForm(forms.Form):
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("reported_by", "source"):
-            field = Figure._meta.get_field(name)
-            self.fields[name].widget = widgets.AutocompleteSelect(field, admin_site)
+            widget = widgets.AutocompleteSelect(Figure._meta.get_field(name), admin_site)
+            widget.choices = self.fields[name].choices
+            self.fields[name].widget = widget
         apply_date_rules(self)
 
 
