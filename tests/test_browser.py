@@ -7,6 +7,7 @@ width is also copied to docs/screenshots/home-desktop.png for the README.
 """
 
 import datetime as dt
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -88,8 +89,25 @@ def at(day, hour=0, minute=0):
     return timezone.make_aware(dt.datetime(2025, 11, day, hour, minute))
 
 
+@pytest.fixture(autouse=True)
+def migrated_rows(transactional_db):
+    """What the data migrations write (the sides, the Editors and Publishers groups).
+
+    A transactional test ends with a flush; serialized_rollback does not bring these rows
+    back for tests that share the live server, so each test puts them back itself.
+    """
+    from django.apps import apps
+
+    for name, function in (
+        ("0002_editor_and_publisher_groups", "create_groups"),
+        ("0003_datasets_sides_place_paths_corrections", "create_sides"),
+    ):
+        module = importlib.import_module(f"timeline.migrations.{name}")
+        getattr(module, function)(apps, None)
+
+
 @pytest.fixture
-def story(transactional_db):
+def story(transactional_db, migrated_rows):
     """The seed story, as `make seed` loads it: fixtures/geneva-talks-kyiv-strikes.json."""
     assert seed_fixture_path().exists(), f"{seed_fixture_path()} is missing"
     call_command("loaddata", SEED_FIXTURE, verbosity=0)
