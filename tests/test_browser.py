@@ -348,3 +348,78 @@ def test_the_site_works_with_javascript_turned_off(browser, live_server, story):
     page.wait_for_url("**/entries/**")
     assert page.locator("#contrast").is_visible()
     context.close()
+
+
+# --- The editors' desk -----------------------------------------------------------------------
+
+
+def sign_in(page, live_server, username):
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+
+
+@pytest.fixture
+def desk(transactional_db, migrated_rows):
+    """An editor and an entry with three figures, two claims and a source."""
+    from django.contrib.auth.models import Group
+
+    from tests import factories
+
+    factories.UserFactory(username="olena", groups=[Group.objects.get(name="Editors")])
+    kharkiv = factories.PlaceFactory(name="Kharkiv", slug="kharkiv")
+    entry = factories.EntryFactory(title="Drone strike on Kharkiv", status="draft")
+    factories.ClaimFactory(entry=entry, quote="First claim", position=1)
+    factories.ClaimFactory(entry=entry, quote="Second claim", position=2)
+    for metric, best in (("killed", 2), ("injured", 11), ("buildings_damaged", 4)):
+        factories.FigureFactory(entry=entry, scope=kharkiv, metric=metric, best=best)
+    return entry
+
+
+def test_the_figures_table_fits_a_1400px_window_with_its_errors_in_view(browser, live_server, desk):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    sign_in(page, live_server, "olena")
+    page.goto(f"{live_server.url}/admin/timeline/entry/{desk.pk}/change/")
+    table = page.locator("#figures-group table")
+    assert table.bounding_box()["x"] + table.bounding_box()["width"] <= 1400
+    wider = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not wider, "the entry page scrolls sideways at 1,400 px"
+    page.locator("#figures-group .add-row a").click()
+    page.locator("select[name='figures-3-metric']").select_option("missing")
+    page.get_by_role("button", name="Save", exact=True).click()
+    error = page.locator("#figures-group .errorlist").first
+    error.wait_for()
+    box = error.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1400
+    screenshot(page, "desk-figures-1400")
+    context.close()
+
+
+def test_kinds_follow_the_track_and_claims_move_with_buttons(page, live_server, desk):
+    sign_in(page, live_server, "olena")
+    page.goto(f"{live_server.url}/admin/timeline/entry/{desk.pk}/change/")
+    page.locator("#id_track").select_option("diplomacy")
+    kinds = page.locator("#id_kind option:not([disabled])").evaluate_all(
+        "options => options.map(option => option.value).filter(Boolean)"
+    )
+    assert "talks" in kinds and "drone_strike" not in kinds
+    page.locator("#id_track").select_option("military")
+    page.locator("#id_kind").select_option("drone_strike")
+
+    assert not page.locator("#claims-group input[name$='-position']").first.is_visible()
+    page.get_by_role("button", name="Move this claim up").nth(1).click()
+    page.get_by_role("button", name="Save and continue editing").click()
+    page.wait_for_load_state()
+    quotes = [claim.quote for claim in desk.claims.order_by("position", "id")]
+    assert quotes == ["Second claim", "First claim"]
+
+
+def test_a_publisher_previews_a_draft_that_readers_cannot_see(page, live_server, desk):
+    page.goto(live_server.url + desk.get_absolute_url())
+    assert "Page not found" in page.content() or page.title().startswith("Not found")
+    sign_in(page, live_server, "olena")
+    page.goto(live_server.url + desk.get_absolute_url())
+    assert page.get_by_role("status").inner_text().startswith("Preview, not public.")

@@ -39,6 +39,8 @@ from .templatetags.timeline_tags import format_when
 admin.site.site_header = "Parallax editors"
 admin.site.site_title = "Parallax editors"
 admin.site.index_title = "Record the story"
+# The entry page is wide (figures have ten columns): the full window goes to the form.
+admin.site.enable_nav_sidebar = False
 
 CHANGE_REASON_HELP = (
     "Why you made this change, kept in the history with your name "
