@@ -148,7 +148,7 @@ def test_figure_revision_history_keeps_every_report_and_the_latest_is_current():
     entry = Entry.objects.with_related().get(pk=first.entry.pk)
 
     histories = entry.figure_histories()
-    assert [f.display for f in histories[("injured", first.scope_id)]] == [
+    assert [f.display for f in histories[("injured", first.scope_id, "")]] == [
         "at least 7 injured",
         "more than 7 injured",
     ]
