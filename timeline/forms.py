@@ -13,6 +13,7 @@ from django.db.models import Exists, Q
 from django.utils import timezone
 
 from .models import Actor, Assessment, Claim, Entry, EntryActor, Place, Track
+from .search import SearchQueryField, search_entries
 
 
 def entries_involving(queryset, actor):
@@ -115,7 +116,7 @@ class DateRangeForm(forms.Form):
 
 
 class EntryFilterForm(DateRangeForm):
-    q = forms.CharField(
+    q = SearchQueryField(
         required=False,
         max_length=200,
         label="Search",
@@ -164,13 +165,7 @@ class EntryFilterForm(DateRangeForm):
             graded = Claim.objects.filter(assessment=data["assessment"])
             queryset = queryset.filter(pk__in=graded.values("entry_id"))
         if data.get("q"):
-            text = data["q"].strip()
-            quoted = Claim.objects.filter(Q(quote__icontains=text) | Q(paraphrase__icontains=text))
-            queryset = queryset.filter(
-                Q(title__icontains=text)
-                | Q(summary__icontains=text)
-                | Q(pk__in=quoted.values("entry_id"))
-            )
+            queryset = search_entries(queryset, data["q"])
         return queryset
 
 
