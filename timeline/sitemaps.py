@@ -1,11 +1,9 @@
 """/sitemap.xml: published entries, the actors and places that have them, and the index pages."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Q
 from django.urls import reverse
 
-from .forms import published_places
-from .models import Actor, Claim, Entry, EntryActor
+from .models import Actor, Entry, Place
 
 
 class EntrySitemap(Sitemap):
@@ -25,11 +23,7 @@ class ActorSitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        published = Entry.objects.published()
-        return Actor.objects.filter(
-            Q(pk__in=EntryActor.objects.filter(entry__in=published).values("actor_id"))
-            | Q(pk__in=Claim.objects.filter(entry__in=published).values("claimant_id"))
-        ).order_by("name", "pk")
+        return Actor.objects.published().order_by("name", "pk")
 
 
 class PlaceSitemap(Sitemap):
@@ -37,7 +31,7 @@ class PlaceSitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        return published_places().order_by("name", "pk")
+        return Place.objects.published().order_by("name", "pk")
 
 
 class StaticSitemap(Sitemap):

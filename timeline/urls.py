@@ -15,5 +15,6 @@ urlpatterns = [
     path("places/<slug:slug>/", views.PlaceDetailView.as_view(), name="place-detail"),
     path("feed/", EntryFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("suggest/<slug:what>/", views.suggest, name="suggest"),
     path("healthz", views.healthz, name="healthz"),
 ]

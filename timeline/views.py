@@ -9,14 +9,14 @@ from collections import Counter
 
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
-from .forms import ClaimFilterForm, EntryFilterForm, entries_involving
+from .forms import ClaimFilterForm, EntryFilterForm
 from .history import public_updates
 from .models import (
     Actor,
@@ -30,6 +30,7 @@ from .models import (
     PlaceTree,
     Track,
 )
+from .pickers import ambiguous_links, suggestions
 from .templatetags.timeline_tags import PLACE_KIND_RANK
 
 TIMELINE_PAGE_SIZE = 30
@@ -136,6 +137,7 @@ class TimelineView(PublishedEntriesMixin, ListView):
             "next_cursor": next_cursor,
             "is_first_page": not raw_cursor or bool(cursor_error),
             "cursor_error": cursor_error,
+            "ambiguous": ambiguous_links(self.form, self.request.GET),
         }
 
 
@@ -358,7 +360,7 @@ class ClaimListView(ListView):
     def get_queryset(self):
         self.form = ClaimFilterForm(self.request.GET or None)
         queryset = (
-            Claim.objects.filter(entry__in=Entry.objects.published())
+            Claim.objects.published()
             .select_related("claimant__side", "entry")
             .order_by("-entry__occurred_at", "-entry_id", "position", "id")
         )
@@ -368,6 +370,7 @@ class ClaimListView(ListView):
         context = super().get_context_data(**kwargs)
         context["form"] = self.form if self.form.is_bound else ClaimFilterForm()
         context["filtering"] = self.form.is_bound and self.form.is_filtering
+        context["ambiguous"] = ambiguous_links(self.form, self.request.GET)
         return context
 
     def paginate_queryset(self, queryset, page_size):
@@ -397,8 +400,8 @@ class ActorDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         actor = self.object
-        entries = entries_involving(Entry.objects.published(), actor)
-        claims = Claim.objects.filter(claimant=actor, entry__in=Entry.objects.published())
+        entries = Entry.objects.published().involving(actor)
+        claims = Claim.objects.published().filter(claimant=actor)
         record = claim_record(claims)
         context.update(
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
@@ -441,6 +444,17 @@ class PlaceDetailView(DetailView):
             related_limit=RELATED_LIMIT,
         )
         return context
+
+
+# --- Picker suggestions ------------------------------------------------------------------
+
+
+def suggest(request, what):
+    """JSON for the pickers' combobox: up to twenty published actors, claimants or places."""
+    if what not in ("actor", "claimant", "place"):
+        raise Http404("No such picker.")
+    text = request.GET.get("q", "")[:200]
+    return JsonResponse({"results": suggestions(what, text)})
 
 
 # --- Health -------------------------------------------------------------------------------
