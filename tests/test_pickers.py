@@ -92,4 +92,7 @@ def test_filter_fields_are_text_inputs_the_script_enhances(client, places):
     assert 'data-suggest="/suggest/place/"' in html
     assert 'data-suggest="/suggest/actor/"' in html
     assert "<option" not in html.split('name="place"')[1].split("</div>")[0]
-    assert client.get("/static/timeline/combobox.js").status_code == 200
+    script = client.get("/static/timeline/combobox.js")
+    body = b"".join(script.streaming_content)
+    script.close()
+    assert b'setAttribute("role", "combobox")' in body
