@@ -7,15 +7,18 @@ of queries whatever the amount of data (tests/test_views.py counts them at two s
 import datetime as dt
 from collections import Counter
 
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
+from .counting import capped_count
 from .forms import ClaimFilterForm, EntryFilterForm
 from .history import public_updates
 from .models import (
@@ -131,7 +134,7 @@ class TimelineView(PublishedEntriesMixin, ListView):
             "form": self.form if self.form.is_bound else EntryFilterForm(),
             "filtering": self.form.is_bound and self.form.is_filtering,
             "shown_track": self.form.valid_data.get("track", "") if self.form.is_bound else "",
-            "match_count": queryset.count(),
+            "match_count": capped_count(queryset),
             "days": group_by_day(entries),
             "entries": entries,
             "next_cursor": next_cursor,
@@ -351,6 +354,14 @@ def _history_sort_key(figure):
 # --- Claim tracker -----------------------------------------------------------------------
 
 
+class CappedPaginator(Paginator):
+    """Numbered pages over at most COUNT_CAP claims: the count never scans the whole table."""
+
+    @cached_property
+    def count(self):
+        return capped_count(self.object_list)
+
+
 class ClaimListView(ListView):
     """Every claim of a published entry, newest entry first; simple paging (count + page)."""
 
@@ -375,7 +386,7 @@ class ClaimListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         # get_page() turns a bad ?page= into the nearest real page instead of a 404.
-        paginator = self.get_paginator(queryset, page_size)
+        paginator = CappedPaginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -405,7 +416,7 @@ class ActorDetailView(DetailView):
         record = claim_record(claims)
         context.update(
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
-            entry_count=entries.count(),
+            entry_count=capped_count(entries),
             claims=list(
                 claims.select_related("entry", "claimant__side").order_by(
                     "-entry__occurred_at", "-entry_id", "position", "id"
@@ -440,7 +451,7 @@ class PlaceDetailView(DetailView):
             ancestors=ancestors,
             children=list(place.children.order_by("name")),
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
-            entry_count=entries.count(),
+            entry_count=capped_count(entries),
             related_limit=RELATED_LIMIT,
         )
         return context
