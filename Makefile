@@ -42,5 +42,25 @@ test: install lint
 	DEBUG=0 SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Builds one database per size (SQLite files in /tmp, or PostgreSQL databases when
+# DATABASE_URL points at a server), fills it with generate_entries, measures every surface
+# and prints the table for the smallest and largest size. See docs/benchmarks.md.
+BENCH_SIZES ?= 10000 1000000
+BENCH_DIR ?= /tmp/parallax-bench
+bench: install
+	mkdir -p $(BENCH_DIR)
+	set -e; server="$${DATABASE_URL%/*}"; for n in $(BENCH_SIZES); do \
+	  if [ -n "$$server" ]; then \
+	    url="$$server/parallax_bench_$$n"; \
+	    psql "$$server/postgres" -qc "DROP DATABASE IF EXISTS parallax_bench_$$n" -c "CREATE DATABASE parallax_bench_$$n"; \
+	  else url="sqlite:///$(BENCH_DIR)/bench-$$n.sqlite3"; rm -f $(BENCH_DIR)/bench-$$n.sqlite3*; fi; \
+	  export DATABASE_URL=$$url DEBUG=0 SECRET_KEY=bench ALLOWED_HOSTS=127.0.0.1; \
+	  $(BIN)/python manage.py collectstatic --noinput -v0; \
+	  $(BIN)/python manage.py migrate --noinput -v0; \
+	  $(BIN)/python manage.py generate_entries $$n; \
+	  $(BIN)/python manage.py bench --out $(BENCH_DIR)/bench-$$n.json; \
+	done
+	$(BIN)/python manage.py bench --table $(BENCH_DIR)/bench-$(firstword $(BENCH_SIZES)).json $(BENCH_DIR)/bench-$(lastword $(BENCH_SIZES)).json
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -22,10 +22,21 @@ def atom_entries(client):
 
 
 def sitemap_urls(client):
+    """Every URL in every sitemap the index at /sitemap.xml lists."""
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
-    root = ET.fromstring(response.content)  # noqa: S314 (our own XML)
-    return [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+    index = ET.fromstring(response.content)  # noqa: S314 (our own XML)
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    urls = []
+    for page in index.iter(f"{SITEMAP}loc"):
+        part = client.get(page.text.replace("http://testserver", ""))
+        assert part.status_code == 200
+        root = ET.fromstring(part.content)  # noqa: S314 (our own XML)
+        assert root.tag == f"{SITEMAP}urlset"
+        locs = [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+        assert len(locs) <= 50_000
+        urls.extend(locs)
+    return urls
 
 
 def test_feed_is_atom_with_the_entry_title_link_and_summary(client, db):
@@ -106,8 +117,23 @@ def test_sitemap_lists_entries_actors_and_places_with_published_entries_and_the_
 
 def test_sitemap_carries_last_modified_dates_for_entries(client, db):
     factories.EntryFactory(slug="kyiv-strike")
-    body = client.get("/sitemap.xml").content.decode()
-    assert "<lastmod>" in body
+    assert "<lastmod>" in client.get("/sitemap.xml").content.decode()
+    assert "<lastmod>" in client.get("/sitemap-entries.xml").content.decode()
+
+
+def test_sitemap_index_pages_entries_within_the_protocols_limits(client, db, settings):
+    for n in range(3):
+        factories.EntryFactory(slug=f"strike-{n}")
+    from timeline.sitemaps import EntrySitemap
+
+    EntrySitemap.limit, limit = 2, EntrySitemap.limit
+    try:
+        body = client.get("/sitemap.xml").content.decode()
+        assert "/sitemap-entries.xml?p=2" in body
+        second = client.get("/sitemap-entries.xml?p=2").content.decode()
+        assert second.count("<url>") == 1
+    finally:
+        EntrySitemap.limit = limit
 
 
 def test_healthz_answers_ok_when_the_database_answers(client, db):
@@ -137,3 +163,24 @@ def test_feed_does_not_need_claims_to_render(client, db, claims):
         factories.ClaimFactory(entry=entry)
     assert Claim.objects.count() == claims
     assert len(atom_entries(client)) == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/claims/", "/entries/kyiv-strike/", "/feed/", "/sitemap.xml", "/?track=military"]
+)
+def test_a_second_visit_to_a_page_is_a_304(client, db, url):
+    factories.EntryFactory(slug="kyiv-strike")
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.has_header("ETag")
+    again = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_the_feed_says_when_it_last_changed(client, db):
+    factories.EntryFactory(slug="kyiv-strike")
+    first = client.get("/feed/")
+    assert first.has_header("Last-Modified")
+    again = client.get("/feed/", headers={"If-Modified-Since": first["Last-Modified"]})
+    assert again.status_code == 304

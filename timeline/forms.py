@@ -9,19 +9,12 @@ import datetime as dt
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Exists, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import Actor, Assessment, Claim, Entry, EntryActor, Place, Track
-
-
-def entries_involving(queryset, actor):
-    """Entries an actor takes part in (any role) or makes a claim in."""
-    return queryset.filter(
-        Q(pk__in=EntryActor.objects.filter(actor=actor).values("entry_id"))
-        | Q(pk__in=Claim.objects.filter(claimant=actor).values("entry_id"))
-    )
-
+from .models import Assessment, Claim, Track
+from .pickers import NamedObjectField
+from .search import SearchQueryField, search_entries
 
 # Dates outside this range cannot be turned into a time zone-aware moment on every engine
 # (year 1 in Kyiv is year 0 in UTC); nothing on the timeline is that old or that far ahead.
@@ -31,41 +24,6 @@ LATEST_DATE = dt.date(2999, 12, 31)
 
 def start_of_day(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def published_actors():
-    """Actors readers can meet: those in or quoted by a published entry."""
-    published = Entry.objects.published()
-    return Actor.objects.filter(
-        Q(pk__in=EntryActor.objects.filter(entry__in=published).values("actor_id"))
-        | Q(pk__in=Claim.objects.filter(entry__in=published).values("claimant_id"))
-    )
-
-
-def published_places():
-    """Places with published entries, and the places that contain them (Kyiv for Pechersk)."""
-    published = Entry.objects.published()
-    direct = Entry.places.through.objects.filter(entry__in=published).values("place_id")
-    return Place.objects.filter(Exists(Place.objects.filter(pk__in=direct).inside_outer()))
-
-
-class SlugChoiceField(forms.ModelChoiceField):
-    """A model choice by slug, with a message a reader understands."""
-
-    def __init__(self, queryset, *, what, **kwargs):
-        super().__init__(
-            queryset,
-            to_field_name="slug",
-            required=False,
-            empty_label=f"Any {what}",
-            error_messages={
-                "invalid_choice": f"We have no {what} with that name. Pick one from the list."
-            },
-            **kwargs,
-        )
-
-    def label_from_instance(self, obj):
-        return str(obj)
 
 
 class DateRangeForm(forms.Form):
@@ -115,7 +73,7 @@ class DateRangeForm(forms.Form):
 
 
 class EntryFilterForm(DateRangeForm):
-    q = forms.CharField(
+    q = SearchQueryField(
         required=False,
         max_length=200,
         label="Search",
@@ -128,8 +86,8 @@ class EntryFilterForm(DateRangeForm):
         choices=[("", "Both tracks"), *Track.choices],
         error_messages={"invalid_choice": "Choose diplomacy, military or both tracks."},
     )
-    actor = SlugChoiceField(published_actors(), what="actor")
-    place = SlugChoiceField(published_places(), what="place")
+    actor = NamedObjectField(what="actor")
+    place = NamedObjectField(what="place")
     assessment = forms.ChoiceField(
         required=False,
         label="Claims graded",
@@ -141,9 +99,6 @@ class EntryFilterForm(DateRangeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Fresh querysets per request; class-level ones would be evaluated once and cached.
-        self.fields["actor"].queryset = published_actors()
-        self.fields["place"].queryset = published_places().select_related("parent")
         self.order_fields(self.field_order)
 
     def filter(self, queryset):
@@ -151,7 +106,7 @@ class EntryFilterForm(DateRangeForm):
         if data.get("track"):
             queryset = queryset.filter(track=data["track"])
         if data.get("actor"):
-            queryset = entries_involving(queryset, data["actor"])
+            queryset = queryset.involving(data["actor"])
         if data.get("place"):
             queryset = queryset.at_place(data["place"])
         if data.get("from"):
@@ -164,18 +119,12 @@ class EntryFilterForm(DateRangeForm):
             graded = Claim.objects.filter(assessment=data["assessment"])
             queryset = queryset.filter(pk__in=graded.values("entry_id"))
         if data.get("q"):
-            text = data["q"].strip()
-            quoted = Claim.objects.filter(Q(quote__icontains=text) | Q(paraphrase__icontains=text))
-            queryset = queryset.filter(
-                Q(title__icontains=text)
-                | Q(summary__icontains=text)
-                | Q(pk__in=quoted.values("entry_id"))
-            )
+            queryset = search_entries(queryset, data["q"])
         return queryset
 
 
 class ClaimFilterForm(DateRangeForm):
-    claimant = SlugChoiceField(published_actors(), what="claimant")
+    claimant = NamedObjectField(what="claimant")
     assessment = forms.ChoiceField(
         required=False,
         choices=[("", "Any assessment"), *Assessment.choices],
@@ -191,10 +140,6 @@ class ClaimFilterForm(DateRangeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        published = Entry.objects.published()
-        self.fields["claimant"].queryset = Actor.objects.filter(
-            pk__in=Claim.objects.filter(entry__in=published).values("claimant_id")
-        )
         self.order_fields(self.field_order)
 
     def filter(self, queryset):

@@ -98,6 +98,40 @@ class Side(models.Model):
         return self.name
 
 
+class ActorQuerySet(models.QuerySet):
+    def published(self):
+        """Actors readers can meet: taking part in, or quoted by, a published entry."""
+        published = Entry.objects.published()
+        return self.filter(
+            models.Exists(
+                EntryActor.objects.filter(actor=models.OuterRef("pk"), entry__in=published)
+            )
+            | models.Exists(
+                Claim.objects.filter(claimant=models.OuterRef("pk"), entry__in=published)
+            )
+        )
+
+    def claimants(self):
+        """Actors with a claim on a published entry: the claim tracker's claimants."""
+        return self.filter(
+            models.Exists(Claim.objects.published().filter(claimant=models.OuterRef("pk")))
+        )
+
+    def matching_name(self, text):
+        """Actors whose slug or name is `text`, or who go by it as an alias (any case)."""
+        key = name_key(text)
+        candidates = self.filter(
+            Q(slug=text.strip()) | Q(name__iexact=key) | Q(aliases__icontains=key)
+        )
+        return [
+            actor
+            for actor in candidates
+            if actor.slug == text.strip()
+            or name_key(actor.name) == key
+            or key in {name_key(alias) for alias in actor.alias_list}
+        ]
+
+
 class Actor(models.Model):
     class Kind(models.TextChoices):
         STATE = "state", "State"
@@ -147,6 +181,7 @@ class Actor(models.Model):
     )
     description = models.TextField(blank=True, help_text="One or two neutral sentences.")
 
+    objects = ActorQuerySet.as_manager()
     history = HistoricalRecords(bases=[HistoricalSaveGroup])
 
     class Meta:
@@ -224,6 +259,13 @@ class PlaceQuerySet(models.QuerySet):
         ]
         Place.objects.bulk_update(changed, ["path", "depth", "name_key"], batch_size=1000)
         return len(changed)
+
+    def published(self):
+        """Places with published entries, and the places that contain them (Kyiv for Pechersk)."""
+        direct = Entry.places.through.objects.filter(entry__in=Entry.objects.published()).values(
+            "place_id"
+        )
+        return self.filter(models.Exists(Place.objects.filter(pk__in=direct).inside_outer()))
 
     def matching_name(self, name):
         """Places called `name` or known by it as an alias, whatever the case or spacing."""
@@ -504,6 +546,13 @@ class EntryQuerySet(models.QuerySet):
     def published(self):
         """The one gate to everything public: pages, API, feed, sitemap and exports."""
         return self.filter(status=Entry.Status.PUBLISHED)
+
+    def involving(self, actor):
+        """Entries an actor takes part in (any role) or makes a claim in."""
+        return self.filter(
+            models.Exists(EntryActor.objects.filter(entry=models.OuterRef("pk"), actor=actor))
+            | models.Exists(Claim.objects.filter(entry=models.OuterRef("pk"), claimant=actor))
+        )
 
     def at_place(self, place):
         """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk."""
@@ -959,6 +1008,12 @@ class Assessment(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
+class ClaimQuerySet(models.QuerySet):
+    def published(self):
+        """Claims on published entries: the only claims readers see."""
+        return self.filter(entry__in=Entry.objects.published())
+
+
 class Claim(models.Model):
     class Kind(models.TextChoices):
         FACTUAL = "factual", "Factual assertion"
@@ -1000,6 +1055,7 @@ class Claim(models.Model):
         default=0, help_text="Order of the claim within its entry."
     )
 
+    objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[sources], bases=[HistoricalSaveGroup])
 
     class Meta:

@@ -1,4 +1,4 @@
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from . import views
@@ -14,6 +14,19 @@ urlpatterns = [
     path("actors/<slug:slug>/", views.ActorDetailView.as_view(), name="actor-detail"),
     path("places/<slug:slug>/", views.PlaceDetailView.as_view(), name="place-detail"),
     path("feed/", EntryFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of paged sitemaps (https://www.sitemaps.org/protocol.html#index).
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "timeline:sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("suggest/<slug:what>/", views.suggest, name="suggest"),
     path("healthz", views.healthz, name="healthz"),
 ]

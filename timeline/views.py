@@ -7,16 +7,19 @@ of queries whatever the amount of data (tests/test_views.py counts them at two s
 import datetime as dt
 from collections import Counter
 
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
-from .forms import ClaimFilterForm, EntryFilterForm, entries_involving
+from .counting import capped_count
+from .forms import ClaimFilterForm, EntryFilterForm
 from .history import public_updates
 from .models import (
     Actor,
@@ -30,6 +33,7 @@ from .models import (
     PlaceTree,
     Track,
 )
+from .pickers import ambiguous_links, suggestions
 from .templatetags.timeline_tags import PLACE_KIND_RANK
 
 TIMELINE_PAGE_SIZE = 30
@@ -130,12 +134,13 @@ class TimelineView(PublishedEntriesMixin, ListView):
             "form": self.form if self.form.is_bound else EntryFilterForm(),
             "filtering": self.form.is_bound and self.form.is_filtering,
             "shown_track": self.form.valid_data.get("track", "") if self.form.is_bound else "",
-            "match_count": queryset.count(),
+            "match_count": capped_count(queryset),
             "days": group_by_day(entries),
             "entries": entries,
             "next_cursor": next_cursor,
             "is_first_page": not raw_cursor or bool(cursor_error),
             "cursor_error": cursor_error,
+            "ambiguous": ambiguous_links(self.form, self.request.GET),
         }
 
 
@@ -349,6 +354,14 @@ def _history_sort_key(figure):
 # --- Claim tracker -----------------------------------------------------------------------
 
 
+class CappedPaginator(Paginator):
+    """Numbered pages over at most COUNT_CAP claims: the count never scans the whole table."""
+
+    @cached_property
+    def count(self):
+        return capped_count(self.object_list)
+
+
 class ClaimListView(ListView):
     """Every claim of a published entry, newest entry first; simple paging (count + page)."""
 
@@ -358,7 +371,7 @@ class ClaimListView(ListView):
     def get_queryset(self):
         self.form = ClaimFilterForm(self.request.GET or None)
         queryset = (
-            Claim.objects.filter(entry__in=Entry.objects.published())
+            Claim.objects.published()
             .select_related("claimant__side", "entry")
             .order_by("-entry__occurred_at", "-entry_id", "position", "id")
         )
@@ -368,11 +381,12 @@ class ClaimListView(ListView):
         context = super().get_context_data(**kwargs)
         context["form"] = self.form if self.form.is_bound else ClaimFilterForm()
         context["filtering"] = self.form.is_bound and self.form.is_filtering
+        context["ambiguous"] = ambiguous_links(self.form, self.request.GET)
         return context
 
     def paginate_queryset(self, queryset, page_size):
         # get_page() turns a bad ?page= into the nearest real page instead of a 404.
-        paginator = self.get_paginator(queryset, page_size)
+        paginator = CappedPaginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -397,12 +411,12 @@ class ActorDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         actor = self.object
-        entries = entries_involving(Entry.objects.published(), actor)
-        claims = Claim.objects.filter(claimant=actor, entry__in=Entry.objects.published())
+        entries = Entry.objects.published().involving(actor)
+        claims = Claim.objects.published().filter(claimant=actor)
         record = claim_record(claims)
         context.update(
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
-            entry_count=entries.count(),
+            entry_count=capped_count(entries),
             claims=list(
                 claims.select_related("entry", "claimant__side").order_by(
                     "-entry__occurred_at", "-entry_id", "position", "id"
@@ -437,10 +451,21 @@ class PlaceDetailView(DetailView):
             ancestors=ancestors,
             children=list(place.children.order_by("name")),
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
-            entry_count=entries.count(),
+            entry_count=capped_count(entries),
             related_limit=RELATED_LIMIT,
         )
         return context
+
+
+# --- Picker suggestions ------------------------------------------------------------------
+
+
+def suggest(request, what):
+    """JSON for the pickers' combobox: up to twenty published actors, claimants or places."""
+    if what not in ("actor", "claimant", "place"):
+        raise Http404("No such picker.")
+    text = request.GET.get("q", "")[:200]
+    return JsonResponse({"results": suggestions(what, text)})
 
 
 # --- Health -------------------------------------------------------------------------------

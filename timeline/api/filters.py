@@ -21,6 +21,7 @@ from timeline.models import (
     Source,
     Track,
 )
+from timeline.search import SearchQueryField, search_entries
 
 # Dates near year 1 or 9999 overflow once shifted between Kyiv time and UTC.
 YEAR_RANGE_MESSAGE = "Enter a date between the years 2 and 9998."
@@ -50,6 +51,10 @@ class IsoDateTimeFilter(filters.IsoDateTimeFilter):
 
 class DateFilter(filters.DateFilter):
     field_class = SafeDateField
+
+
+class FullTextFilter(filters.CharFilter):
+    field_class = SearchQueryField
 
 
 class EntryFilter(filters.FilterSet):
@@ -89,6 +94,13 @@ class EntryFilter(filters.FilterSet):
         method="filter_assessment",
         help_text="Entries with at least one claim graded so.",
     )
+    search = FullTextFilter(
+        method="filter_search",
+        max_length=200,
+        help_text="Full text: titles, summaries, claims (quotes, paraphrases, claimants), "
+        'actors and places. All words must appear; "quoted words" are a phrase, `OR` '
+        "between words, `-word` leaves out, `word*` matches a prefix.",
+    )
     updated_since = IsoDateTimeFilter(
         method="filter_updated_since",
         help_text="ISO 8601 date and time: entries changed since then, for clients that sync: "
@@ -115,6 +127,9 @@ class EntryFilter(filters.FilterSet):
 
     def filter_to(self, queryset, name, day):
         return queryset.filter(occurred_at__lt=start_of_day(day + dt.timedelta(days=1)))
+
+    def filter_search(self, queryset, name, terms):
+        return search_entries(queryset, terms)
 
     def filter_updated_since(self, queryset, name, value):
         def changed(model):

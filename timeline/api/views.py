@@ -257,7 +257,8 @@ class EntryViewSet(ApiViewSet):
     serializer_class = serializers.EntrySerializer
     read_serializer_class = serializers.EntryDetailSerializer
     filterset_class = filters.EntryFilter
-    search_fields = ["title", "summary", "claims__quote", "claims__paraphrase"]
+    # `search` is the filter set's: full text on the index (timeline/search.py).
+    filter_backends = [DjangoFilterBackend, filters.StableOrderingFilter]
     ordering_fields = ["occurred_at", "updated_at", "title", "id"]
     ordering = ("-occurred_at", "-id")
     lookup_field = "slug"

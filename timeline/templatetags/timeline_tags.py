@@ -168,3 +168,9 @@ def jsonld(data):
     return mark_safe(  # noqa: S308
         f'<script type="application/ld+json">{json_for_script(data)}</script>'
     )
+
+
+@register.filter
+def count_text(value):
+    """12 → “12”; a capped count → “more than 10,000” (timeline/counting.py)."""
+    return getattr(value, "text", value)

@@ -1,0 +1,55 @@
+from django.core.management import call_command
+
+from timeline.models import Claim, Entry, Figure, Place, PlaceAlias
+
+
+def _snapshot():
+    return list(
+        Entry.objects.order_by("slug").values_list(
+            "slug", "title", "track", "kind", "status", "occurred_at", "dataset_id"
+        )
+    )
+
+
+def test_generate_entries_adds_both_tracks_with_claims_figures_and_drafts(db):
+    before = Entry.objects.count()
+    call_command("generate_entries", "200", "--seed", "3", verbosity=0)
+    generated = Entry.objects.filter(slug__startswith="gen3-")
+    assert generated.count() == 200 == Entry.objects.count() - before
+    assert set(generated.values_list("track", flat=True)) == {"diplomacy", "military"}
+    assert generated.filter(status="draft").exists()
+    assert generated.filter(status="published").count() > 150
+    with_claims = generated.filter(claims__isnull=False).distinct().count()
+    assert 40 <= with_claims <= 120
+    figures = Figure.objects.filter(entry__in=generated)
+    revised = figures.values("entry", "metric", "scope").distinct().count()
+    assert figures.count() > revised  # some numbers were reported more than once
+    assert generated.filter(dataset__isnull=True).exists()
+    assert generated.filter(dataset__isnull=False).exists()
+    assert Claim.objects.filter(entry__in=generated).exclude(sources=None).exists()
+
+
+def test_generated_places_form_a_tree_with_stored_paths(db):
+    call_command("generate_entries", "200", verbosity=0)
+    country = Place.objects.get(slug="gen-ukraine")
+    region = Place.objects.get(slug="gen-r1")
+    town = Place.objects.filter(kind=Place.Kind.CITY, slug__startswith="gen-").first()
+    assert not Place.objects.filter(slug__startswith="gen-", path="").exists()
+    assert region.path == f"{country.path}{region.pk}/"
+    assert town.depth == 3
+    assert Place.objects.within(country).filter(pk=town.pk).exists()
+    assert PlaceAlias.objects.filter(name="Kharkov Oblast", place=region).exists()
+    assert Place.objects.matching_name("kharkov  oblast").get() == region
+    # Every entry's place is in the tree, so "inside the country" finds them all.
+    generated = Entry.objects.filter(slug__startswith="gen0-")
+    assert generated.at_place(country).count() == 200
+
+
+def test_generate_entries_is_deterministic_and_adds_beside_earlier_runs(db):
+    call_command("generate_entries", "200", "--seed", "7", verbosity=0)
+    first = _snapshot()
+    Entry.objects.all().delete()
+    call_command("generate_entries", "200", "--seed", "7", verbosity=0)
+    assert _snapshot() == first
+    call_command("generate_entries", "50", "--seed", "7", verbosity=0)
+    assert Entry.objects.filter(slug__startswith="gen7-").count() == 250

@@ -1,0 +1,364 @@
+"""Synthetic data at size: for benchmarks and for trying Parallax with a million entries.
+
+`generate_entries(n, seed=...)` adds `n` entries beside whatever the database holds. The
+same seed on the same database gives the same rows. Everything is written with bulk_create
+in batches (no save(), no history rows), so a million entries take minutes, not hours.
+
+The shape follows real datasets: a place tree (a country, its regions, districts and towns),
+hundreds of actors on both sides and third parties, both tracks (about one entry in five is
+diplomacy), claims on about 40% of entries, figures on about half (half of those revised
+once or twice), several sources, mostly published with some drafts and entries in review,
+and most military entries imported from a synthetic dataset, the rest editors' own.
+"""
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import (
+    Actor,
+    Claim,
+    Dataset,
+    Entry,
+    EntryActor,
+    Figure,
+    Place,
+    PlaceAlias,
+    Precision,
+    Source,
+    Track,
+    name_key,
+)
+
+PREFIX = "gen"
+BATCH = 5000
+START = timezone.make_aware(dt.datetime(2022, 2, 24, 4, 0), dt.UTC)
+# Spread over about four years: a million entries make ~700 a day, a dense timeline.
+SPAN_SECONDS = 4 * 365 * 86_400
+
+REGIONS = [
+    ("Kyiv Oblast", ["Kiev Oblast"]),
+    ("Kharkiv Oblast", ["Kharkov Oblast"]),
+    ("Odesa Oblast", ["Odessa Oblast"]),
+    ("Dnipropetrovsk Oblast", []),
+    ("Zaporizhzhia Oblast", ["Zaporozhye Oblast"]),
+    ("Donetsk Oblast", []),
+    ("Luhansk Oblast", ["Lugansk Oblast"]),
+    ("Kherson Oblast", []),
+    ("Mykolaiv Oblast", ["Nikolaev Oblast"]),
+    ("Sumy Oblast", []),
+    ("Chernihiv Oblast", ["Chernigov Oblast"]),
+    ("Poltava Oblast", []),
+    ("Lviv Oblast", ["Lvov Oblast"]),
+    ("Vinnytsia Oblast", []),
+    ("Zhytomyr Oblast", []),
+    ("Cherkasy Oblast", []),
+    ("Kirovohrad Oblast", []),
+    ("Khmelnytskyi Oblast", []),
+    ("Rivne Oblast", []),
+    ("Volyn Oblast", []),
+    ("Ternopil Oblast", []),
+    ("Ivano-Frankivsk Oblast", []),
+    ("Zakarpattia Oblast", []),
+    ("Chernivtsi Oblast", []),
+    ("Crimea", ["Krym"]),
+    ("Kyiv City", ["Kiev"]),
+    ("Sevastopol", []),
+]
+DISTRICTS_PER_REGION = 5
+SYLLABLES = [
+    "bor", "vol", "hor", "dub", "lyp", "myr", "nov", "ozer", "pol", "ryb", "sos", "tern",
+    "ber", "kam", "lis", "mal", "vyn", "zel", "bil", "chor", "dol", "kor", "stav", "yar",
+]  # fmt: skip
+SUFFIXES = ["ivka", "yne", "ove", "ivske", "ky", "iv", "ets", "ynka", "hrad", "ske"]
+
+ACTOR_KINDS = [
+    Actor.Kind.ARMED_FORCE,
+    Actor.Kind.OFFICIAL,
+    Actor.Kind.GOVERNMENT_BODY,
+    Actor.Kind.LOCAL_AUTHORITY,
+    Actor.Kind.MEDIA,
+    Actor.Kind.INTERNATIONAL_ORGANISATION,
+]
+SIDES = ["russia", "ukraine", "third_party"]
+SURNAMES = [
+    "Kovalenko", "Bondarenko", "Tkachenko", "Shevchuk", "Melnyk", "Petrov", "Ivanov",
+    "Smirnov", "Volkov", "Novak", "Schmidt", "Dubois", "Rossi", "Keller", "Hansen",
+    "Marchenko", "Lysenko", "Sokolov", "Morozov", "Lebedev", "Fischer", "Moreau",
+]  # fmt: skip
+GIVEN = ["Olena", "Taras", "Iryna", "Andriy", "Dmitry", "Sergei", "Anna", "Pierre", "Maria"]
+
+MILITARY_KINDS = [
+    Entry.Kind.DRONE_STRIKE,
+    Entry.Kind.MISSILE_STRIKE,
+    Entry.Kind.COMBINED_STRIKE,
+    Entry.Kind.INFRASTRUCTURE_STRIKE,
+    Entry.Kind.SHELLING_ARTILLERY_MISSILE,
+    Entry.Kind.INTERCEPTION_REPORT,
+    Entry.Kind.ARMED_CLASH,
+]
+DIPLOMACY_KINDS = [
+    Entry.Kind.STATEMENT,
+    Entry.Kind.TALKS,
+    Entry.Kind.PROPOSAL,
+    Entry.Kind.AGREEMENT,
+]
+WEAPONS = ["drones", "missiles", "glide bombs", "artillery", "ballistic missiles"]
+TARGETS = ["the power grid", "a residential block", "a rail depot", "the port", "a school"]
+TOPICS = ["the peace plan", "a ceasefire", "prisoner exchanges", "grain exports", "sanctions"]
+QUOTES = [
+    "a peace deal is within reach",
+    "talks were very constructive",
+    "more than two hundred drones were intercepted",
+    "the strike hit only military targets",
+    "civilians were killed in their homes",
+    "we are ready for a ceasefire",
+    "the plan could be a basis for a lasting settlement",
+]
+# One entry in a thousand carries it: the benchmarks' rare word.
+RARE_WORD = "sunflower"
+METRICS = [
+    Figure.Metric.KILLED,
+    Figure.Metric.INJURED,
+    Figure.Metric.DRONES_LAUNCHED,
+    Figure.Metric.BUILDINGS_DAMAGED,
+]
+
+
+def town_name(rng):
+    return (rng.choice(SYLLABLES) + rng.choice(SYLLABLES) + rng.choice(SUFFIXES)).capitalize()
+
+
+def _place_tree(rng, towns):
+    """The generated place tree, created once and reused by later runs."""
+    existing = list(Place.objects.filter(slug__startswith=f"{PREFIX}-").order_by("id"))
+    if existing:
+        return existing
+    country = Place(name="Ukraine (generated)", slug=f"{PREFIX}-ukraine", kind=Place.Kind.COUNTRY)
+    country.save()
+    regions = Place.objects.bulk_create(
+        Place(name=name, slug=f"{PREFIX}-r{i}", kind=Place.Kind.REGION, parent=country)
+        for i, (name, _) in enumerate(REGIONS)
+    )
+    PlaceAlias.objects.bulk_create(
+        PlaceAlias(place=region, name=alias, name_key=name_key(alias))
+        for region, (_, aliases) in zip(regions, REGIONS, strict=True)
+        for alias in aliases
+    )
+    districts = Place.objects.bulk_create(
+        Place(
+            name=f"{town_name(rng)} district",
+            slug=f"{PREFIX}-r{r}-d{d}",
+            kind=Place.Kind.SUBREGION,
+            parent=region,
+        )
+        for r, region in enumerate(regions)
+        for d in range(DISTRICTS_PER_REGION)
+    )
+    Place.objects.bulk_create(
+        (
+            Place(
+                name=town_name(rng),
+                slug=f"{PREFIX}-t{t}",
+                kind=Place.Kind.CITY,
+                parent=districts[t % len(districts)],
+                latitude=round(rng.uniform(44.5, 52.3), 4),
+                longitude=round(rng.uniform(22.2, 40.2), 4),
+                coordinate_precision=Place.CoordinatePrecision.CITY,
+            )
+            for t in range(towns)
+        ),
+        batch_size=BATCH,
+    )
+    Place.objects.store_paths()
+    return list(Place.objects.filter(slug__startswith=f"{PREFIX}-").order_by("id"))
+
+
+def _actors(rng, count):
+    existing = list(Actor.objects.filter(slug__startswith=f"{PREFIX}-").order_by("id"))
+    if existing:
+        return existing
+    actors = []
+    for i in range(count):
+        kind = ACTOR_KINDS[i % len(ACTOR_KINDS)]
+        side = SIDES[i % len(SIDES)]
+        if kind == Actor.Kind.OFFICIAL:
+            name = f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}"
+        else:
+            name = f"{kind.label} {town_name(rng)}"
+        actors.append(
+            Actor(
+                name=f"{name} ({i})",
+                slug=f"{PREFIX}-a{i}",
+                kind=kind,
+                side_id=side,
+                aliases=f"{name} {i}" if i % 4 == 0 else "",
+                country={"russia": "Russia", "ukraine": "Ukraine"}.get(side, ""),
+            )
+        )
+    Actor.objects.bulk_create(actors, batch_size=BATCH)
+    return list(Actor.objects.filter(slug__startswith=f"{PREFIX}-").order_by("id"))
+
+
+def _sources(count):
+    existing = list(Source.objects.filter(url__startswith="https://generated.example.org/"))
+    if existing:
+        return existing
+    types = list(Source.Type.values)
+    Source.objects.bulk_create(
+        Source(
+            title=f"Generated report {i}",
+            publisher=f"Generated Wire {i % 7}",
+            url=f"https://generated.example.org/{i}",
+            source_type=types[i % len(types)],
+        )
+        for i in range(count)
+    )
+    return list(Source.objects.filter(url__startswith="https://generated.example.org/"))
+
+
+def _dataset():
+    dataset, _ = Dataset.objects.get_or_create(
+        slug=f"{PREFIX}-events",
+        defaults={
+            "name": "Generated events",
+            "licence": "CC0",
+            "attribution": "Synthetic data made by generate_entries",
+            "redistributable": True,
+        },
+    )
+    return dataset
+
+
+def generate_entries(n, *, seed=0, towns=None, actors=None, progress=None):
+    """Add `n` synthetic entries (and their claims, figures, actors and places) in batches.
+
+    Returns the number of entries written. Entries, places and actors carry slugs starting
+    with "gen-", so generated data can be told from real data.
+    """
+    # The place tree and actors have their own generator, so a later run that reuses them
+    # still draws the same entries from its seed.
+    shared = random.Random(PREFIX)
+    towns = towns if towns is not None else max(50, min(8000, n // 10))
+    actors = actors if actors is not None else max(60, min(800, n // 20))
+    places = _place_tree(shared, towns)
+    regions = [p for p in places if p.kind == Place.Kind.REGION]
+    leaves = [p for p in places if p.kind == Place.Kind.CITY] or regions
+    people = _actors(shared, actors)
+    sources = _sources(12)
+    dataset = _dataset()
+    # Added beside earlier runs with the same seed: number on from where they stopped.
+    tag = f"{PREFIX}{seed}-"
+    offset = Entry.objects.filter(slug__startswith=tag).count()
+    rng = random.Random(f"{seed}-{offset}")
+    written = 0
+    while written < n:
+        size = min(BATCH, n - written)
+        with transaction.atomic():
+            _batch(rng, offset + written, size, tag, leaves, regions, people, sources, dataset)
+        written += size
+        if progress:
+            progress(written)
+    return written
+
+
+def _batch(rng, start, size, tag, leaves, regions, people, sources, dataset):
+    now = timezone.now()
+    entries = []
+    for i in range(start, start + size):
+        diplomacy = rng.random() < 0.2
+        place = rng.choice(regions) if diplomacy and rng.random() < 0.5 else rng.choice(leaves)
+        occurred = START + dt.timedelta(seconds=int(SPAN_SECONDS * (i + rng.random()) / 1e6))
+        rare = f" The {RARE_WORD} fields burned." if rng.random() < 0.001 else ""
+        if diplomacy:
+            kind = rng.choice(DIPLOMACY_KINDS)
+            topic = rng.choice(TOPICS)
+            title = f"{kind.label} on {topic} ({place.name})"
+            summary = f"Officials discussed {topic} in {place.name}.{rare}"
+        else:
+            kind = rng.choice(MILITARY_KINDS)
+            weapon = rng.choice(WEAPONS)
+            title = f"{kind.label} on {place.name}"
+            summary = f"Overnight {weapon} hit {rng.choice(TARGETS)} in {place.name}.{rare}"
+        roll = rng.random()
+        status = (
+            Entry.Status.PUBLISHED
+            if roll < 0.9
+            else Entry.Status.DRAFT
+            if roll < 0.96
+            else Entry.Status.REVIEW
+        )
+        imported = not diplomacy and rng.random() < 0.7
+        entries.append(
+            Entry(
+                title=title,
+                slug=f"{tag}{i}",
+                summary=summary,
+                track=Track.DIPLOMACY if diplomacy else Track.MILITARY,
+                kind=kind,
+                status=status,
+                occurred_at=occurred,
+                precision=rng.choice([Precision.EXACT, Precision.PART_OF_DAY, Precision.DAY]),
+                dataset=dataset if imported else None,
+                external_id=f"{tag}{i}" if imported else "",
+                published_at=now if status == Entry.Status.PUBLISHED else None,
+                created_at=now,
+            )
+        )
+        entries[-1].generated_place = place
+    Entry.objects.bulk_create(entries, batch_size=1000)
+
+    entry_places, entry_sources, entry_actors = [], [], []
+    claims, figures = [], []
+    for entry in entries:
+        place = entry.generated_place
+        entry_places.append(Entry.places.through(entry_id=entry.pk, place_id=place.pk))
+        source = rng.choice(sources)
+        entry_sources.append(Entry.sources.through(entry_id=entry.pk, source_id=source.pk))
+        for actor, role in (
+            (rng.choice(people), EntryActor.Role.INITIATOR),
+            (rng.choice(people), EntryActor.Role.TARGET),
+        ):
+            entry_actors.append(EntryActor(entry_id=entry.pk, actor_id=actor.pk, role=role))
+        if rng.random() < 0.4:
+            for position in range(rng.choice([1, 1, 1, 2])):
+                claims.append(
+                    Claim(
+                        entry_id=entry.pk,
+                        claimant_id=rng.choice(people).pk,
+                        quote=rng.choice(QUOTES) if rng.random() < 0.7 else "",
+                        paraphrase=f"Says events in {entry.generated_place.name} went as claimed.",
+                        kind=rng.choice(Claim.Kind.values),
+                        said_at=entry.occurred_at + dt.timedelta(hours=2),
+                        position=position,
+                    )
+                )
+        if entry.track == Track.MILITARY and rng.random() < 0.6:
+            metric = rng.choice(METRICS)
+            best = rng.randint(0, 40)
+            revisions = rng.choice([1, 2, 3]) if rng.random() < 0.5 else 1
+            for revision in range(revisions):
+                figures.append(
+                    Figure(
+                        entry_id=entry.pk,
+                        metric=metric,
+                        scope_id=entry.generated_place.pk,
+                        best=best + revision * rng.randint(0, 3),
+                        qualifier=Figure.Qualifier.AT_LEAST,
+                        as_of=entry.occurred_at + dt.timedelta(hours=2 + 6 * revision),
+                        reported_by_id=rng.choice(people).pk,
+                        source_id=source.pk,
+                    )
+                )
+    Entry.places.through.objects.bulk_create(entry_places, batch_size=BATCH)
+    Entry.sources.through.objects.bulk_create(entry_sources, batch_size=BATCH)
+    EntryActor.objects.bulk_create(entry_actors, batch_size=BATCH)
+    Claim.objects.bulk_create(claims, batch_size=1000)
+    Claim.sources.through.objects.bulk_create(
+        (Claim.sources.through(claim_id=c.pk, source_id=rng.choice(sources).pk) for c in claims),
+        batch_size=BATCH,
+    )
+    Figure.objects.bulk_create(figures, batch_size=1000)
+    return entries

@@ -1,0 +1,126 @@
+"""Actor and place pickers that scale: a name typed by the reader, resolved on the server.
+
+A filter takes a slug, a name or an alias ("kyiv", "Kyiv", "Kiev"). One match filters; none
+is a message; several are a message whose choices the page shows as links (so it works with
+JavaScript off). With JavaScript, timeline/static/timeline/combobox.js turns the text field
+into a combobox fed by `suggestions()` over /suggest/<what>/?q=.
+"""
+
+from django import forms
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.urls import reverse_lazy
+
+from .models import Actor, Place, name_key
+
+SUGGESTION_LIMIT = 20
+
+
+class AmbiguousName(forms.ValidationError):
+    def __init__(self, message, choices):
+        super().__init__(message, code="ambiguous")
+        self.choices = choices
+
+
+def actors_for_picker(what):
+    return Actor.objects.claimants() if what == "claimant" else Actor.objects.published()
+
+
+def resolve(what, text):
+    """The published actors (what="actor" or "claimant") or places that `text` names."""
+    if what == "place":
+        found = Place.objects.published().filter(
+            Q(slug=text.strip()) | Q(pk__in=Place.objects.matching_name(text).values("pk"))
+        )
+        return list(found.select_related("parent")[:SUGGESTION_LIMIT])
+    return actors_for_picker(what).matching_name(text)[:SUGGESTION_LIMIT]
+
+
+class NamedObjectField(forms.CharField):
+    """A text field that cleans to the one actor or place the text names."""
+
+    def __init__(self, *, what, **kwargs):
+        self.what = what
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {
+                "data-suggest": reverse_lazy("timeline:suggest", kwargs={"what": what}),
+                "autocomplete": "off",
+                "placeholder": "Any " + what,
+            }
+        )
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        matches = resolve(self.what, text)
+        if not matches:
+            raise forms.ValidationError(
+                f"We have no {self.what} called “{text}”. Check the spelling, or leave the "
+                "field empty.",
+                code="invalid_choice",
+            )
+        if len(matches) > 1:
+            raise AmbiguousName(
+                f"Several {self.what}s go by “{text}”. Pick one:",
+                [(str(match), match.slug) for match in matches],
+            )
+        return matches[0]
+
+    def run_validators(self, value):
+        pass  # the value is a model instance; max_length applies to the text (widget)
+
+    def prepare_value(self, value):
+        return value.slug if hasattr(value, "slug") else value
+
+
+def ambiguous_links(form, query):
+    """{field name: [(label, url), ...]}: for a name that matched several rows, the same
+    page with each of them picked, so a reader without JavaScript can choose."""
+    if not form.is_bound:
+        return {}
+    links = {}
+    for name, errors in form.errors.as_data().items():
+        for error in errors:
+            if isinstance(error, AmbiguousName):
+                links[name] = []
+                for label, slug in error.choices:
+                    picked = query.copy()
+                    picked[name] = slug
+                    picked.pop("cursor", None)
+                    picked.pop("page", None)
+                    links[name].append((label, "?" + picked.urlencode()))
+    return links
+
+
+def suggestions(what, text):
+    """Up to twenty published actors or places for a prefix typed by the reader, ranked:
+    exact name first, then names that start with it, then names containing it, then aliases."""
+    key = name_key(text)
+    if not key:
+        return []
+    if what == "place":
+        rows = Place.objects.published().filter(
+            Q(name__icontains=key) | Q(aliases__name_key__startswith=key)
+        )
+    else:
+        rows = actors_for_picker(what).filter(Q(name__icontains=key) | Q(aliases__icontains=key))
+    rank = Case(
+        When(name__iexact=key, then=Value(0)),
+        When(name__istartswith=key, then=Value(1)),
+        When(name__icontains=key, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    rows = rows.annotate(rank=rank).order_by("rank", "name", "pk").distinct()
+    fields = ["name", "slug", "kind"] + (["parent__name"] if what == "place" else [])
+    return [
+        {
+            "name": row["name"],
+            "slug": row["slug"],
+            "detail": row.get("parent__name") or row["kind"].replace("_", " "),
+        }
+        for row in rows.values(*fields, "rank")[:SUGGESTION_LIMIT]
+    ]

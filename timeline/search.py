@@ -1,0 +1,353 @@
+"""Full-text search over entries, on an index on both engines.
+
+What is searched, per entry: its title and summary, its claims' quotes and paraphrases and
+claimants' names, the names (and aliases) of the actors taking part, and the names of its
+places. The index holds every entry whatever its status: visibility is the caller's
+queryset (`Entry.objects.published()`), so a draft is never found by the public and a status
+change needs no re-indexing.
+
+- SQLite: an FTS5 table, `timeline_entry_fts` (rowid = entry id).
+- PostgreSQL: `timeline_entrysearch (entry_id, document tsvector)` with a GIN index.
+
+Both are created by migration 0004 and kept in step by triggers in the database: an entry
+inserted, changed or deleted; a claim, an entry's actor or place added, changed or removed;
+an actor or place renamed (its entries are re-indexed). Triggers fire for bulk_create too;
+`search_index_rebuild()` re-indexes some or all entries for anything written around them
+(raw SQL, a restored dump).
+
+The query language is the one readers know from search engines (PostgreSQL's
+websearch_to_tsquery): words must all appear, "quoted words" are a phrase, `OR` between
+words, `-word` leaves out, and `word*` matches a prefix. It is parsed here, once, into each
+engine's syntax from plain word characters only, so no reader's text can make the engine
+fail to parse; a query with nothing to search for is a SearchQueryError with a message for
+the reader.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+MAX_TERMS = 16
+WORD = re.compile(r"\w+")
+TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+class SearchQueryError(ValueError):
+    """A query with nothing to search for; str() is a message for the reader."""
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple  # one word, or several for a phrase
+    prefix: bool = False
+    negated: bool = False
+    alternative: bool = False  # joined to the previous term with OR
+
+
+def parse_query(text):
+    """Reader's text → [Term, ...]; raises SearchQueryError when nothing can be searched."""
+    terms = []
+    or_pending = False
+    for match in TOKEN.finditer(text or ""):
+        minus, phrase, bare = match.groups()
+        if bare is not None and bare.upper() == "OR" and bare != "or":
+            or_pending = bool(terms)
+            continue
+        if phrase is not None:
+            words, prefix, negated = WORD.findall(phrase), False, bool(minus)
+        else:
+            negated = bare.startswith("-") and len(bare) > 1
+            prefix = bare.endswith("*")
+            words = WORD.findall(bare)
+            if len(words) > 1:  # "kyiv's", "e-mail": a phrase of its parts
+                prefix = False
+        if not words:
+            continue
+        terms.append(
+            Term(
+                tuple(word.lower() for word in words),
+                prefix=prefix,
+                negated=negated,
+                alternative=or_pending and not negated,
+            )
+        )
+        or_pending = False
+    terms = terms[:MAX_TERMS]
+    if not any(not term.negated for term in terms):
+        raise SearchQueryError(
+            "Type at least one word to search for: letters or digits, not only symbols "
+            "or words to leave out."
+        )
+    return terms
+
+
+def _fts5(terms):
+    """FTS5 MATCH syntax: every word quoted, so nothing a reader types is an operator."""
+    parts = []
+    for term in terms:
+        text = '"' + " ".join(term.words) + '"' + ("*" if term.prefix else "")
+        if term.negated:
+            parts.append(f"NOT {text}")
+        elif term.alternative and parts:
+            parts.append(f"OR {text}")
+        else:
+            parts.append(("AND " if parts else "") + text)
+    return " ".join(parts)
+
+
+def _tsquery(terms):
+    """to_tsquery syntax, with the words normalised by the english configuration."""
+    parts = []
+    for term in terms:
+        text = " <-> ".join(term.words) + (":*" if term.prefix else "")
+        text = f"({text})"
+        if term.negated:
+            parts.append(f"& !{text}")
+        elif term.alternative and parts:
+            parts.append(f"| {text}")
+        else:
+            parts.append(("& " if parts else "") + text)
+    return " ".join(parts)
+
+
+def matching_ids(terms):
+    """A subquery of the ids of entries matching the parsed query, for `pk__in`."""
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            "SELECT entry_id FROM timeline_entrysearch WHERE document @@ to_tsquery('english', %s)",
+            [_tsquery(terms)],
+        )
+    if connection.vendor == "sqlite":
+        return RawSQL(
+            "SELECT rowid FROM timeline_entry_fts WHERE timeline_entry_fts MATCH %s",
+            [_fts5(terms)],
+        )
+    raise NotImplementedError(f"No full-text search on {connection.vendor}")
+
+
+def search_entries(queryset, text):
+    """The entries of `queryset` that match the reader's `text`, in the queryset's order.
+
+    Raises SearchQueryError (a message for the reader) when the text has nothing to search.
+    """
+    terms = text if isinstance(text, list) else parse_query(text)
+    return queryset.filter(pk__in=matching_ids(terms))
+
+
+# --- Keeping the index in step ---------------------------------------------------------
+
+SQLITE_DOCUMENT = """
+    coalesce(e.title, '') || ' ' || coalesce(e.summary, '')
+    || ' ' || coalesce((SELECT group_concat(c.quote || ' ' || c.paraphrase || ' ' || a.name, ' ')
+        FROM timeline_claim c JOIN timeline_actor a ON a.id = c.claimant_id
+        WHERE c.entry_id = e.id), '')
+    || ' ' || coalesce((SELECT group_concat(a.name || ' ' || a.aliases, ' ')
+        FROM timeline_entryactor ea JOIN timeline_actor a ON a.id = ea.actor_id
+        WHERE ea.entry_id = e.id), '')
+    || ' ' || coalesce((SELECT group_concat(p.name, ' ')
+        FROM timeline_entry_places ep JOIN timeline_place p ON p.id = ep.place_id
+        WHERE ep.entry_id = e.id), '')
+"""
+
+
+def sqlite_refresh(ids_sql):
+    """Statements that re-index the entries whose ids `ids_sql` selects (or lists)."""
+    return (
+        f"DELETE FROM timeline_entry_fts WHERE rowid IN ({ids_sql}); "
+        f"INSERT INTO timeline_entry_fts (rowid, document) "
+        f"SELECT e.id, {SQLITE_DOCUMENT} FROM timeline_entry e WHERE e.id IN ({ids_sql});"
+    )
+
+
+def _actor_entries(actor):
+    return (
+        f"SELECT entry_id FROM timeline_entryactor WHERE actor_id = {actor} "
+        f"UNION SELECT entry_id FROM timeline_claim WHERE claimant_id = {actor}"
+    )
+
+
+SQLITE_TRIGGERS = {
+    "entry_ai": ("AFTER INSERT ON timeline_entry", sqlite_refresh("new.id")),
+    "entry_au": ("AFTER UPDATE OF title, summary ON timeline_entry", sqlite_refresh("new.id")),
+    "entry_ad": (
+        "AFTER DELETE ON timeline_entry",
+        "DELETE FROM timeline_entry_fts WHERE rowid = old.id;",
+    ),
+    **{
+        f"{short}_{event[0].lower()}": (
+            f"AFTER {event} ON {table}",
+            sqlite_refresh(", ".join(f"{row}.entry_id" for row in rows)),
+        )
+        for short, table in (
+            ("claim", "timeline_claim"),
+            ("entryactor", "timeline_entryactor"),
+            ("entryplace", "timeline_entry_places"),
+        )
+        for event, rows in (("INSERT", ["new"]), ("UPDATE", ["old", "new"]), ("DELETE", ["old"]))
+    },
+    "actor_au": (
+        "AFTER UPDATE OF name, aliases ON timeline_actor",
+        sqlite_refresh(_actor_entries("new.id")),
+    ),
+    "place_au": (
+        "AFTER UPDATE OF name ON timeline_place",
+        sqlite_refresh("SELECT entry_id FROM timeline_entry_places WHERE place_id = new.id"),
+    ),
+}
+
+SQLITE_CREATE = [
+    "CREATE VIRTUAL TABLE timeline_entry_fts USING fts5("
+    "document, tokenize = 'porter unicode61 remove_diacritics 2')",
+    *(
+        f"CREATE TRIGGER timeline_entry_fts_{name} {when} BEGIN {body} END"
+        for name, (when, body) in SQLITE_TRIGGERS.items()
+    ),
+    *sqlite_refresh("SELECT id FROM timeline_entry").split("; "),
+]
+SQLITE_DROP = [
+    *(f"DROP TRIGGER IF EXISTS timeline_entry_fts_{name}" for name in SQLITE_TRIGGERS),
+    "DROP TABLE IF EXISTS timeline_entry_fts",
+]
+
+POSTGRESQL_DOCUMENT = """
+    setweight(to_tsvector('english', coalesce(e.title, '')), 'A')
+    || to_tsvector('english', coalesce(e.summary, '')
+    || ' ' || coalesce((SELECT string_agg(c.quote || ' ' || c.paraphrase || ' ' || a.name, ' ')
+        FROM timeline_claim c JOIN timeline_actor a ON a.id = c.claimant_id
+        WHERE c.entry_id = e.id), '')
+    || ' ' || coalesce((SELECT string_agg(a.name || ' ' || a.aliases, ' ')
+        FROM timeline_entryactor ea JOIN timeline_actor a ON a.id = ea.actor_id
+        WHERE ea.entry_id = e.id), '')
+    || ' ' || coalesce((SELECT string_agg(p.name, ' ')
+        FROM timeline_entry_places ep JOIN timeline_place p ON p.id = ep.place_id
+        WHERE ep.entry_id = e.id), ''))
+"""
+
+POSTGRESQL_CREATE = [
+    # No foreign key: Django's flush truncates timeline_entry without CASCADE. The entry's
+    # delete trigger removes its row; ids are never reused.
+    "CREATE TABLE timeline_entrysearch (entry_id bigint PRIMARY KEY, document tsvector NOT NULL)",
+    "CREATE INDEX timeline_entrysearch_document ON timeline_entrysearch USING gin (document)",
+    f"""
+    CREATE FUNCTION timeline_entrysearch_refresh(ids bigint[]) RETURNS void AS $$
+        INSERT INTO timeline_entrysearch (entry_id, document)
+        SELECT e.id, {POSTGRESQL_DOCUMENT} FROM timeline_entry e WHERE e.id = ANY(ids)
+        ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document;
+    $$ LANGUAGE sql
+    """,
+    f"""
+    CREATE FUNCTION timeline_entrysearch_trigger() RETURNS trigger AS $$
+    BEGIN
+        IF TG_TABLE_NAME = 'timeline_entry' THEN
+            IF TG_OP = 'DELETE' THEN
+                DELETE FROM timeline_entrysearch WHERE entry_id = OLD.id;
+            ELSE
+                PERFORM timeline_entrysearch_refresh(ARRAY[NEW.id]);
+            END IF;
+        ELSIF TG_TABLE_NAME = 'timeline_actor' THEN
+            PERFORM timeline_entrysearch_refresh(ARRAY({_actor_entries("NEW.id")}));
+        ELSIF TG_TABLE_NAME = 'timeline_place' THEN
+            PERFORM timeline_entrysearch_refresh(ARRAY(
+                SELECT entry_id FROM timeline_entry_places WHERE place_id = NEW.id));
+        ELSE
+            IF TG_OP <> 'INSERT' THEN
+                PERFORM timeline_entrysearch_refresh(ARRAY[OLD.entry_id]);
+            END IF;
+            IF TG_OP <> 'DELETE' THEN
+                PERFORM timeline_entrysearch_refresh(ARRAY[NEW.entry_id]);
+            END IF;
+        END IF;
+        RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql
+    """,
+    "CREATE TRIGGER timeline_entrysearch_entry AFTER INSERT OR UPDATE OF title, summary "
+    "OR DELETE ON timeline_entry FOR EACH ROW EXECUTE FUNCTION timeline_entrysearch_trigger()",
+    *(
+        f"CREATE TRIGGER timeline_entrysearch_{short} AFTER INSERT OR UPDATE OR DELETE "
+        f"ON {table} FOR EACH ROW EXECUTE FUNCTION timeline_entrysearch_trigger()"
+        for short, table in (
+            ("claim", "timeline_claim"),
+            ("entryactor", "timeline_entryactor"),
+            ("entryplace", "timeline_entry_places"),
+        )
+    ),
+    "CREATE TRIGGER timeline_entrysearch_actor AFTER UPDATE OF name, aliases "
+    "ON timeline_actor FOR EACH ROW EXECUTE FUNCTION timeline_entrysearch_trigger()",
+    "CREATE TRIGGER timeline_entrysearch_place AFTER UPDATE OF name "
+    "ON timeline_place FOR EACH ROW EXECUTE FUNCTION timeline_entrysearch_trigger()",
+    "SELECT timeline_entrysearch_refresh(ARRAY(SELECT id FROM timeline_entry))",
+]
+POSTGRESQL_DROP = [
+    *(
+        f"DROP TRIGGER IF EXISTS timeline_entrysearch_{short} ON {table}"
+        for short, table in (
+            ("entry", "timeline_entry"),
+            ("claim", "timeline_claim"),
+            ("entryactor", "timeline_entryactor"),
+            ("entryplace", "timeline_entry_places"),
+            ("actor", "timeline_actor"),
+            ("place", "timeline_place"),
+        )
+    ),
+    "DROP FUNCTION IF EXISTS timeline_entrysearch_trigger()",
+    "DROP FUNCTION IF EXISTS timeline_entrysearch_refresh(bigint[])",
+    "DROP TABLE IF EXISTS timeline_entrysearch",
+]
+
+
+def install(schema_editor):
+    """Create the index, its triggers, and index what is there (migration 0004)."""
+    statements = {"sqlite": SQLITE_CREATE, "postgresql": POSTGRESQL_CREATE}
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
+def uninstall(schema_editor):
+    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
+def search_index_rebuild(entry_ids=None, *, batch_size=5000):
+    """Re-index `entry_ids` (every entry when None), for writes that went around the triggers."""
+    with connection.cursor() as cursor:
+        if entry_ids is None:
+            cursor.execute("SELECT id FROM timeline_entry")
+            entry_ids = [row[0] for row in cursor.fetchall()]
+        entry_ids = [int(pk) for pk in entry_ids]
+        for start in range(0, len(entry_ids), batch_size):
+            chunk = entry_ids[start : start + batch_size]
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT timeline_entrysearch_refresh(%s)", [chunk])
+            elif connection.vendor == "sqlite":
+                listed = ", ".join(str(pk) for pk in chunk)
+                for statement in sqlite_refresh(listed).split(";"):
+                    if statement.strip():
+                        cursor.execute(statement)
+
+
+class SearchQueryField(forms.CharField):
+    """A search box: cleans to the parsed query, or a reader's message when nothing is left."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        if self.max_length and len(text) > self.max_length:
+            raise forms.ValidationError(
+                f"Search for at most {self.max_length} characters.", code="max_length"
+            )
+        try:
+            return parse_query(text)
+        except SearchQueryError as error:
+            raise forms.ValidationError(str(error), code="invalid") from error
+
+    def validate(self, value):
+        pass  # required-ness was checked on the text; max_length in run_validators
+
+    def run_validators(self, value):
+        pass
