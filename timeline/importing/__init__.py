@@ -1,0 +1,1 @@
+"""Reading conflict-event datasets (ACLED, UCDP GED, column-mapped CSV) into plain records."""
