@@ -1,6 +1,7 @@
 """Reading dataset files into records, without a database: encodings, gzip, line numbers,
 the three formats' rules, and the shared repairs (figures, coordinates, repeated ids)."""
 
+import datetime as dt
 import gzip
 import shutil
 from pathlib import Path
@@ -9,6 +10,8 @@ import pytest
 
 from timeline.importing import reading
 from timeline.importing.reading import CsvReader, ImportFileError
+from timeline.importing.records import clean_text, shorten
+from timeline.importing.values import parse_count, parse_datetime
 
 DATA = Path(__file__).parent / "data" / "import"
 
@@ -152,3 +155,50 @@ def test_missing_columns_are_all_named():
     assert str(error.value) == (
         f"{reader.path} lacks the columns event_date, fatalities, which an ACLED export needs."
     )
+
+
+# Shared rules for values
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("12", 12), (" 12 ", 12), ("1,234", 1234), ("1,234,567", 1234567), ("12.0", 12), ("", None)],
+)
+def test_counts_read_as_people_write_them(text, count):
+    assert parse_count(text) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("-3", "is negative"), ("1,5", "not a whole number"), ("12.5", "not a whole number")],
+)
+def test_counts_that_are_not_whole_and_positive_are_refused(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_count(text)
+
+
+def test_a_time_with_an_offset_is_converted_to_utc():
+    day, moment = parse_datetime("25/11/2025 06:30 +0200", "%d/%m/%Y %H:%M %z", "date")
+    assert moment == dt.datetime(2025, 11, 25, 4, 30, tzinfo=dt.UTC)
+    assert day == dt.date(2025, 11, 25)
+
+
+def test_a_time_without_an_offset_is_taken_as_utc():
+    day, moment = parse_datetime("2025-11-25T01:15", None, "date")
+    assert moment == dt.datetime(2025, 11, 25, 1, 15, tzinfo=dt.UTC)
+
+
+def test_an_iso_date_alone_has_no_time():
+    assert parse_datetime("2025-11-25", None, "date") == (dt.date(2025, 11, 25), None)
+
+
+def test_running_text_loses_control_characters_but_keeps_its_paragraphs():
+    assert clean_text(" First\x00 line\x07\r\n\r\n\r\n\tSecond  line ") == (
+        "First line\n\nSecond line"
+    )
+
+
+def test_a_long_title_is_cut_at_a_word_and_marked():
+    title = shorten("Strike " * 40)
+    assert len(title) <= 200
+    assert title.endswith("Strike…")
