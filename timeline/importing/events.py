@@ -1,0 +1,159 @@
+"""A dataset file read as a stream of outcomes, one per row, for the writer to apply.
+
+Every row comes out as exactly one of: an EventRecord, a SkippedRow (counted by reason), a
+RejectedRow or a DuplicateRow (both for the report, with line, id, column and reason). No
+row disappears without a trace, and one bad row never stops the file; only a problem with
+the file as a whole (ImportFileError) does, and that is raised before the first row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .dedupe import last_lines_of_repeated_ids
+from .formats import EventFormat
+from .reading import CsvReader, ImportFileError
+from .records import EventRecord, RowRejected, RowSkipped, clean_line
+from .values import parse_code
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    line: int
+    external_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    line: int
+    external_id: str
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DuplicateRow:
+    """An earlier occurrence of an id that the file repeats; the row on `kept_line` wins."""
+
+    line: int
+    external_id: str
+    column: str
+    kept_line: int
+
+    @property
+    def reason(self) -> str:
+        return f"the same id is on line {self.kept_line}, which is kept"
+
+
+Outcome = EventRecord | SkippedRow | RejectedRow | DuplicateRow
+
+
+def _width_problem(row: dict, header: list[str]) -> str:
+    if None in row:
+        count = len(header) + len(row[None])
+    elif row[header[-1]] is None:  # a short row lacks its last columns first
+        count = sum(value is not None for value in row.values())
+    else:
+        return ""
+    return f"the row has {count} fields where the header has {len(header)}"
+
+
+class EventFile:
+    """A file of events in one format.
+
+    Opening reads the header and checks the format's columns (ImportFileError if the file
+    cannot be read or lacks one). `scan()` reads the file once for repeated ids and the row
+    count (a progress bar's total); iterating calls it if needed, then yields one outcome per
+    row, in file order.
+    """
+
+    def __init__(self, path: str | Path, event_format: EventFormat):
+        self.reader = CsvReader(path)
+        self.format = event_format
+        event_format.check_header(self.reader)
+        self.row_count: int | None = None
+        self._kept_lines: dict[str, int] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.reader.path
+
+    @property
+    def encoding(self) -> str:
+        """ "utf-8" or "cp1252" (a file that was not valid UTF-8)."""
+        return self.reader.encoding
+
+    def scan(self) -> None:
+        count = 0
+
+        def counted() -> Iterator[tuple[int, dict]]:
+            nonlocal count
+            for item in self.reader:
+                count += 1
+                yield item
+
+        self._kept_lines = last_lines_of_repeated_ids(counted(), self.format.id_column)
+        self.row_count = count
+
+    def __iter__(self) -> Iterator[Outcome]:
+        if self._kept_lines is None:
+            self.scan()
+        kept_lines = self._kept_lines or {}
+        id_column = self.format.id_column
+        header = self.reader.header
+        for line, row in self.reader:
+            external_id = clean_line(row.get(id_column) or "")
+            problem = _width_problem(row, header)
+            if problem:
+                yield RejectedRow(line, external_id, "", problem)
+                continue
+            kept_line = kept_lines.get(external_id, line)
+            if kept_line != line:
+                yield DuplicateRow(line, external_id, id_column, kept_line)
+                continue
+            try:
+                yield self.format.parse(line, row)
+            except RowSkipped as skipped:
+                yield SkippedRow(line, external_id, skipped.reason)
+            except RowRejected as rejected:
+                yield RejectedRow(line, external_id, rejected.column, rejected.reason)
+
+
+@dataclass(frozen=True)
+class WithdrawnRow:
+    line: int
+    external_id: str
+    withdrawn_at: datetime.datetime | None
+
+
+WITHDRAWN_ID_COLUMNS = ("event_id_cnty", "external_id", "id")
+
+
+def read_withdrawn(path: str | Path) -> Iterator[WithdrawnRow | RejectedRow]:
+    """The ids in a list of withdrawn events, as ACLED's deleted-events list gives them
+    (event_id_cnty, deleted_timestamp in Unix seconds). Another list may name its id column
+    external_id or id, or have the ids in its first column."""
+    reader = CsvReader(path)
+    id_column = next((c for c in WITHDRAWN_ID_COLUMNS if c in reader.header), reader.header[0])
+    if not id_column:
+        raise ImportFileError(f"{reader.path} has no name for its id column.")
+    for line, row in reader:
+        external_id = clean_line(row.get(id_column) or "")
+        if not external_id:
+            yield RejectedRow(line, "", id_column, "no id")
+            continue
+        yield WithdrawnRow(line, external_id, _from_unix_time(row.get("deleted_timestamp")))
+
+
+def _from_unix_time(value: str | None) -> datetime.datetime | None:
+    seconds = parse_code(value)
+    if not seconds or seconds < 0:
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
