@@ -76,7 +76,7 @@ class CsvReader:
         self.encoding = "utf-8"
         self._check_start()
         self.encoding = self._detect_encoding()
-        self.header, self.header_lines = self._read_header()
+        self.header, self.header_line = self._read_header()
 
     def _check_start(self) -> None:
         if self.path.is_dir():
@@ -119,12 +119,13 @@ class CsvReader:
 
     def _detect_encoding(self) -> str:
         decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            for chunk in self._chunks():
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
+        with closing(self._chunks()) as chunks:
+            try:
+                for chunk in chunks:
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                return "cp1252"
         return "utf-8"
 
     def _text(self) -> io.TextIOWrapper:
