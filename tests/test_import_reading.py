@@ -308,6 +308,11 @@ def test_ceasefire_in_the_notes_of_a_battle_does_not_make_it_diplomacy():
     assert (record.track, record.kind) == ("military", "armed_clash")
 
 
+def test_an_id_too_long_for_the_entry_is_rejected():
+    with pytest.raises(RowRejected, match="longer than 100 characters"):
+        AcledFormat().parse(2, acled_row(event_id_cnty="UKR" + "9" * 98))
+
+
 def test_an_unknown_sub_event_type_of_a_military_event_is_skipped_by_name():
     with pytest.raises(RowSkipped, match="sub-event type Laser attack"):
         AcledFormat().parse(2, acled_row(sub_event_type="Laser attack"))

@@ -45,6 +45,7 @@ from typing import Any, ClassVar
 from .reading import CsvReader, ImportFileError
 from .records import (
     DIPLOMACY,
+    EXTERNAL_ID_MAX_LENGTH,
     KINDS,
     MILITARY,
     PLACE_LEVELS,
@@ -113,6 +114,10 @@ class EventFormat:
         external_id = clean_line(row.get(self.id_column) or "")
         if not external_id:
             raise RowRejected(self.id_column, "no id")
+        if len(external_id) > EXTERNAL_ID_MAX_LENGTH:
+            raise RowRejected(
+                self.id_column, f"the id is longer than {EXTERNAL_ID_MAX_LENGTH} characters"
+            )
         return external_id
 
     def parse(self, line: int, row: dict) -> EventRecord:

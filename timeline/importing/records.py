@@ -18,9 +18,9 @@ MILITARY = "military"
 DIPLOMACY = "diplomacy"
 TRACKS = (MILITARY, DIPLOMACY)
 
-# Every kind an import can give an entry. The first block is Entry.Kind as editors use it (a
-# column-mapped CSV may name any of them); the rest come from the datasets' own typologies
-# (ACLED sub-event types, UCDP types of violence) and need the same slugs in Entry.Kind.
+# Every kind an import can give an entry, with Entry.Kind's labels. The first block is what
+# editors use (a column-mapped CSV may name any of them); the rest come from the datasets'
+# own typologies (ACLED sub-event types, UCDP types of violence).
 KINDS: dict[str, str] = {
     "talks": "Talks",
     "statement": "Statement",
@@ -36,16 +36,16 @@ KINDS: dict[str, str] = {
     "air_or_drone_strike": "Air or drone strike",
     "shelling_artillery_missile": "Shelling, artillery or missile attack",
     "remote_explosive": "Remote explosive, landmine or IED",
-    "grenade": "Grenade attack",
-    "suicide_bomb": "Suicide bombing",
-    "chemical_weapon": "Chemical weapon attack",
+    "grenade": "Grenade",
+    "suicide_bomb": "Suicide bomb",
+    "chemical_weapon": "Chemical weapon",
     "armed_clash": "Armed clash",
-    "territory_change": "Change of territorial control",
+    "territory_change": "Territory taken or retaken",
     "attack_on_civilians": "Attack on civilians",
     "sexual_violence": "Sexual violence",
     "abduction": "Abduction or forced disappearance",
     "state_based_violence": "State-based armed conflict",
-    "non_state_violence": "Non-state armed conflict",
+    "non_state_violence": "Non-state conflict",
     "one_sided_violence": "One-sided violence against civilians",
 }
 
@@ -57,9 +57,11 @@ MILITARY_KINDS = frozenset(KINDS) - DIPLOMACY_KINDS
 TITLE_WORDS: dict[str, str] = {
     "shelling_artillery_missile": "Shelling",
     "remote_explosive": "Explosive device",
+    "grenade": "Grenade attack",
+    "suicide_bomb": "Suicide bombing",
+    "chemical_weapon": "Chemical weapon attack",
     "territory_change": "Territory changes hands",
     "state_based_violence": "Armed conflict",
-    "non_state_violence": "Non-state armed conflict",
     "one_sided_violence": "One-sided violence",
 }
 
@@ -69,6 +71,7 @@ ROLES = ("initiator", "target", "party")
 PLACE_LEVELS = ("country", "admin1", "admin2", "admin3", "location")
 
 TITLE_MAX_LENGTH = 200
+EXTERNAL_ID_MAX_LENGTH = 100
 
 
 def track_of(kind: str) -> str:
