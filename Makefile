@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrate seed bench clean
+.PHONY: install run test lint format migrate seed bench bench-import clean
 
 install: $(STAMP) .env
 
@@ -61,6 +61,11 @@ bench: install
 	  $(BIN)/python manage.py bench --out $(BENCH_DIR)/bench-$$n.json; \
 	done
 	$(BIN)/python manage.py bench --table $(BENCH_DIR)/bench-$(firstword $(BENCH_SIZES)).json $(BENCH_DIR)/bench-$(lastword $(BENCH_SIZES)).json
+
+# Times import_events on a synthetic ACLED file against loading the same file with sqlite3
+# (BENCH_IMPORT_ROWS rows, default 200000; DATABASE_URL=postgres://... for PostgreSQL).
+bench-import: install
+	$(BIN)/python scripts/bench_import.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts
