@@ -64,6 +64,8 @@ def test_the_csv_has_acled_columns_then_ours_in_order(api, published_entry):
         "track",
         "slug",
         "url",
+        "dataset",
+        "attribution",
     ]
 
 

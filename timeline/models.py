@@ -554,6 +554,11 @@ class EntryQuerySet(models.QuerySet):
             | models.Exists(Claim.objects.filter(entry=models.OuterRef("pk"), claimant=actor))
         )
 
+    def redistributable(self):
+        """Entries whose rows may leave Parallax: editors' own, and those from datasets whose
+        licence allows it. Exports call this: ACLED's terms keep its rows out of them."""
+        return self.filter(Q(dataset__isnull=True) | Q(dataset__redistributable=True))
+
     def at_place(self, place):
         """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk."""
         located = Entry.places.through.objects.filter(
@@ -563,7 +568,7 @@ class EntryQuerySet(models.QuerySet):
 
     def with_related(self):
         """Everything a timeline card or an API list item shows, in a fixed number of queries."""
-        return self.prefetch_related(
+        return self.select_related("dataset").prefetch_related(
             "places",
             "sources",
             models.Prefetch(
@@ -859,6 +864,18 @@ class Entry(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def dataset_accessed_at(self):
+        """When the entry's dataset was last read for it: the latest import's source."""
+        if not self.dataset_id:
+            return None
+        moments = [
+            source.accessed_at
+            for source in self.sources.all()
+            if source.publisher == self.dataset.name and source.accessed_at
+        ]
+        return max(moments, default=None)
 
     @property
     def time_span_end(self):

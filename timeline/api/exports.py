@@ -42,6 +42,8 @@ CSV_COLUMNS = (
     "track",
     "slug",
     "url",
+    "dataset",
+    "attribution",
 )
 
 # ACLED's event types (codebook): strikes are remote violence; statements, talks and
@@ -107,6 +109,15 @@ def actor_columns(entry):
     return "; ".join(first), "; ".join(targets + parties)
 
 
+def attribution(entry):
+    """The credit a redistributable dataset asks for, with its licence: "UCDP ... (CC BY 4.0)"."""
+    dataset = entry.dataset
+    if dataset is None:
+        return ""
+    credit = dataset.attribution or dataset.name
+    return f"{credit} ({dataset.licence})" if dataset.licence else credit
+
+
 def source_names(entry):
     names = []
     for source in entry.sources.all():
@@ -145,8 +156,9 @@ class ExportView(GenericAPIView):
         reject_nul_parameters(request)
 
     def get_queryset(self):
-        # Exports are public documents: published entries only, whoever asks.
-        return Entry.objects.published().with_related()
+        # Exports are public documents: published entries only, whoever asks, and only those
+        # whose dataset's licence lets its rows be passed on (not ACLED's).
+        return Entry.objects.published().redistributable().with_related()
 
     def get(self, request, *args, **kwargs):
         entries = self.filter_queryset(self.get_queryset())
@@ -172,7 +184,9 @@ class EntriesCsvExport(ExportView):
 
     @extend_schema(
         summary="Entries as CSV (ACLED columns)",
-        description="One row per published entry: " + ", ".join(CSV_COLUMNS) + ". `fatalities` "
+        description="One row per published entry: " + ", ".join(CSV_COLUMNS) + ". Entries from "
+        "a dataset whose licence forbids passing its rows on (ACLED) are left out; others "
+        "carry the dataset's name and attribution. `fatalities` "
         "adds up the best estimates of the current `killed` figures, leaving out a figure "
         "whose place lies inside another one's (no one is counted twice). Cells that a "
         "spreadsheet would run as a formula are prefixed with a single quote.",
@@ -209,7 +223,16 @@ class EntriesCsvExport(ExportView):
             place.longitude if has_coordinates else "",
             fatalities(entry, places),
         ]
-        more = [source_names(entry), notes, entry.track, entry.slug, self.page_url(entry)]
+        dataset = entry.dataset
+        more = [
+            source_names(entry),
+            notes,
+            entry.track,
+            entry.slug,
+            self.page_url(entry),
+            dataset.name if dataset else "",
+            attribution(entry),
+        ]
         return [*map(safe_cell, texts), *numbers, *map(safe_cell, more)]
 
 
@@ -340,6 +363,8 @@ class TimelineJsExport(ExportView):
         }
         if entry.ended_at:
             event["end_date"] = timelinejs_date(entry.ended_at, entry.precision)
+        if entry.dataset_id:
+            event["text"]["text"] += f"<p>Data: {escape(attribution(entry))}</p>"
         source = next((s for s in entry.sources.all() if s.url), None)
         if source is not None:
             event["media"] = {
@@ -386,6 +411,8 @@ GEOJSON_SCHEMA = {
                                 "url",
                                 "place",
                                 "place_name",
+                                "dataset",
+                                "attribution",
                             )
                         },
                     },
@@ -448,5 +475,7 @@ class EntriesGeoJsonExport(ExportView):
                 "url": self.page_url(entry),
                 "place": place.slug,
                 "place_name": place.name,
+                "dataset": entry.dataset.name if entry.dataset_id else "",
+                "attribution": attribution(entry),
             },
         }

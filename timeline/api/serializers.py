@@ -15,6 +15,7 @@ from timeline.models import (
     Actor,
     Claim,
     ClaimEvidence,
+    Dataset,
     Entry,
     EntryActor,
     Figure,
@@ -116,6 +117,13 @@ class PlaceSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Place
         fields = ("slug", "name", "kind", "latitude", "longitude", "coordinate_precision")
+        read_only_fields = fields
+
+
+class DatasetSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Dataset
+        fields = ("name", "url", "licence", "licence_url", "attribution", "redistributable")
         read_only_fields = fields
 
 
@@ -290,6 +298,15 @@ class EntrySerializer(serializers.ModelSerializer):
         help_text="The latest figure per metric and scope; earlier reports are its revisions."
     )
     sources = SourceSummarySerializer(many=True, read_only=True)
+    dataset = DatasetSummarySerializer(
+        read_only=True,
+        help_text="The dataset the entry was imported from, with the credit it asks for; "
+        "null for editors' own entries.",
+    )
+    raw_row = serializers.SerializerMethodField(
+        help_text="The dataset's row as it came, when its licence lets it be passed on; null "
+        "otherwise (ACLED) and for editors' own entries."
+    )
 
     class Meta:
         model = Entry
@@ -311,11 +328,22 @@ class EntrySerializer(serializers.ModelSerializer):
             "claims",
             "current_figures",
             "sources",
+            "dataset",
+            "external_id",
+            "raw_row",
             "published_at",
             "created_at",
             "updated_at",
         )
         read_only_fields = fields
+
+    @extend_schema_field(
+        {"type": "object", "nullable": True, "additionalProperties": {"type": "string"}}
+    )
+    def get_raw_row(self, entry):
+        if entry.dataset_id and entry.dataset.redistributable:
+            return entry.raw_row
+        return None
 
     def get_url(self, entry) -> str:
         return absolute(self.context.get("request"), entry.get_absolute_url())
