@@ -14,6 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from timeline import services
 from timeline.importing import KINDS, EventFile, event_format
 from timeline.importing import writer as import_writer
 from timeline.models import (
@@ -407,3 +408,63 @@ def test_an_imported_entry_page_credits_its_dataset(client, both):
     assert "Armed Conflict Location &amp; Event Data (ACLED)" in text
     assert "ACLED Terms of Use" in text
     assert "event UKR200001" in text
+
+
+# --- Merging strays -----------------------------------------------------------------------
+
+
+def test_merging_a_stray_place_moves_its_entries_and_figures_and_keeps_its_name(data, kyiv):
+    acled(data)
+    stray = Place.objects.get(name="Odesa", kind=Place.Kind.REGION)
+    keep = factories.PlaceFactory(name="Odesa region", kind=Place.Kind.REGION, parent=kyiv.parent)
+    inside = list(Place.objects.within(stray).exclude(pk=stray.pk))
+    moved = Entry.objects.at_place(stray).count()
+    assert moved and inside
+    services.place_merge(keep=keep, merge=[stray], user=None)
+    assert not Place.objects.filter(pk=stray.pk).exists()
+    assert Entry.objects.at_place(keep).count() == moved
+    assert set(keep.aliases.values_list("name", flat=True)) == {"Odesa"}
+    assert all(
+        place.path.startswith(keep.path)
+        for place in Place.objects.filter(pk__in=[p.pk for p in inside])
+    )
+    acled(data)
+    assert not Place.objects.filter(name="Odesa", kind=Place.Kind.REGION).exists()
+
+
+def test_merging_a_stray_actor_moves_its_roles_and_keeps_its_name(data):
+    acled(data)
+    keep = factories.ActorFactory(name="Russian armed forces", side_id="russia")
+    stray = Actor.objects.get(name="Military Forces of Russia (2000-)")
+    roles = stray.entry_roles.count()
+    services.actor_merge(keep=keep, merge=[stray], user=None)
+    keep.refresh_from_db()
+    assert keep.entry_roles.count() == roles
+    assert "Military Forces of Russia (2000-)" in keep.alias_list
+    assert Actor.history.filter(id=keep.pk).first().history_change_reason.startswith("Merged actor")
+    output = acled(data)
+    assert "Entries unchanged: 11" in output
+
+
+def test_the_admin_merges_the_places_an_editor_picks(admin_client, data):
+    acled(data)
+    one = Place.objects.get(name="Kyiv City")
+    other = factories.PlaceFactory(name="Kyiv", kind=Place.Kind.CITY, parent=one.parent)
+    url = "/admin/timeline/place/"
+    picked = {"action": "merge", "_selected_action": [one.pk, other.pk]}
+    response = admin_client.post(url, picked)
+    assert "Pick the one to keep" in response.content.decode()
+    response = admin_client.post(url, {**picked, "keep": other.pk}, follow=True)
+    assert "Merged 1 places into “Kyiv”" in response.content.decode()
+    assert list(entry("UKR200002").places.all()) == [other]
+
+
+def test_import_runs_are_read_only_in_the_admin(admin_client, data):
+    acled(data)
+    run = ImportRun.objects.get()
+    assert admin_client.get("/admin/timeline/importrun/").status_code == 200
+    page = admin_client.get(f"/admin/timeline/importrun/{run.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    dataset = admin_client.get(f"/admin/timeline/dataset/{run.dataset.pk}/change/")
+    assert "acled-ukraine.csv" in dataset.content.decode()

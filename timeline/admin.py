@@ -26,11 +26,14 @@ from .models import (
     Actor,
     Claim,
     ClaimEvidence,
+    Dataset,
     Entry,
     EntryActor,
     EntryLink,
     Figure,
+    ImportRun,
     Place,
+    PlaceAlias,
     Source,
     validate_publishable,
 )
@@ -738,24 +741,135 @@ def add_errors(form, error):
 # --- Reference data -------------------------------------------------------------------------
 
 
+class MergeForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        help_text="The others are merged into it and deleted; their names become its aliases.",
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = queryset
+
+
+class MergeActionMixin:
+    """An action that merges the selected strays into the one the editor picks to keep."""
+
+    merge_service = None
+
+    @admin.action(description="Merge the selected into one (keeps the others' names as aliases)")
+    def merge(self, request, queryset):
+        opts = self.model._meta
+        if queryset.count() < 2:
+            self.message_user(request, "Select two or more to merge.", messages.WARNING)
+            return None
+        form = MergeForm(
+            request.POST if "keep" in request.POST else None, queryset=queryset.order_by("pk")
+        )
+        if form.is_valid():
+            keep = form.cleaned_data["keep"]
+            strays = list(queryset.exclude(pk=keep.pk))
+            try:
+                merged = type(self).merge_service(keep=keep, merge=strays, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return None
+            self.message_user(request, f"Merged {merged} {opts.verbose_name_plural} into “{keep}”.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Merge {opts.verbose_name_plural}",
+            "opts": opts,
+            "form": form,
+            "objects": queryset,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/timeline/merge_confirmation.html", context)
+
+
 @admin.register(Actor)
-class ActorAdmin(HistoryAdmin):
+class ActorAdmin(MergeActionMixin, HistoryAdmin):
     list_display = ["name", "kind", "side", "country", "parent"]
     list_filter = ["kind", "side"]
     list_select_related = ["parent"]
     search_fields = ["name", "aliases", "country"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
+    actions = ["merge"]
+    merge_service = staticmethod(services.actor_merge)
+
+
+class PlaceAliasInline(admin.TabularInline):
+    model = PlaceAlias
+    extra = 1
+    fields = ["name"]
+    verbose_name = "other name"
+    verbose_name_plural = "Other names (matched when data is imported: “Kiev”, “Kyiv City”)"
 
 
 @admin.register(Place)
-class PlaceAdmin(HistoryAdmin):
+class PlaceAdmin(MergeActionMixin, HistoryAdmin):
     list_display = ["name", "kind", "parent", "latitude", "longitude"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
-    search_fields = ["name"]
+    search_fields = ["name", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
+    inlines = [PlaceAliasInline]
+    actions = ["merge"]
+    merge_service = staticmethod(services.place_merge)
+
+
+class ImportRunInline(admin.TabularInline):
+    model = ImportRun
+    extra = 0
+    fields = ["started_at", "file_name", "outcome", "ran_by_name", "message"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    ordering = ["-started_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dataset)
+class DatasetAdmin(HistoryAdmin):
+    list_display = ["name", "licence", "redistributable", "entry_count"]
+    list_filter = ["redistributable"]
+    search_fields = ["name", "attribution"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ImportRunInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(entry_total=Count("entries"))
+
+    @admin.display(description="Entries", ordering="entry_total")
+    def entry_count(self, dataset):
+        return dataset.entry_total
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """The record of each import: read-only, as it happened."""
+
+    list_display = ["started_at", "dataset", "file_name", "outcome", "ran_by_name", "message"]
+    list_filter = ["outcome", "dataset"]
+    list_select_related = ["dataset"]
+    search_fields = ["file_name", "file_sha256", "message"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Source)

@@ -3,9 +3,21 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from .history import save_group
-from .models import Entry, Figure, validate_publishable
+from .models import (
+    Actor,
+    Claim,
+    Entry,
+    EntryActor,
+    Figure,
+    Place,
+    PlaceAlias,
+    alias_lines,
+    name_key,
+    validate_publishable,
+)
 
 PUBLISH_PERMISSION = "timeline.publish_entry"
 
@@ -135,3 +147,111 @@ def figure_mark_error(*, figure, user, reason):
     with save_group():
         figure.save(update_fields=["marked_error_at", "marked_error_by", "error_reason"])
     return figure
+
+
+# --- Merging strays -------------------------------------------------------------------------
+# An import creates the places and actors it cannot match ("Kyiv City" before Kyiv had that
+# alias). Merging moves everything of the strays onto the place or actor to keep, keeps each
+# stray's names as aliases so the next import matches them, and deletes the stray; every
+# moved row is recorded in the history with the merge as the reason.
+
+
+def _merge_reason(kind, stray, keep):
+    return f"Merged {kind} “{stray.name}” into “{keep.name}”"[:100]
+
+
+def _move_figures(figures, field, keep, *, user, reason, group):
+    """Figures are immutable as reports; which place or actor they name is not the report."""
+    figures = list(figures)
+    for figure in figures:
+        setattr(figure, field, keep)
+    if figures:
+        bulk_update_with_history(
+            figures,
+            Figure,
+            [field],
+            default_user=user,
+            default_change_reason=reason,
+            custom_historical_attrs={"save_group": group},
+        )
+
+
+def _stamp(instance, *, user, reason):
+    instance._history_user = user
+    instance._change_reason = reason
+    return instance
+
+
+@transaction.atomic
+def place_merge(*, keep, merge, user):
+    """Merge the places in `merge` into `keep`: entries, figures, child places and names move;
+    the strays are deleted. Returns the number of places merged."""
+    strays = [place for place in merge if place.pk != keep.pk]
+    with save_group() as group:
+        for stray in strays:
+            if stray.pk in keep.ancestor_ids:
+                raise ValidationError(f"{keep.name} lies within {stray.name}; merge the other way.")
+            reason = _merge_reason("place", stray, keep)
+            for entry in Entry.objects.filter(places=stray):
+                entry.places.add(keep)
+                entry.places.remove(stray)
+            _move_figures(
+                Figure.objects.filter(scope=stray),
+                "scope",
+                keep,
+                user=user,
+                reason=reason,
+                group=group,
+            )
+            for child in Place.objects.filter(parent=stray):
+                child.parent = keep
+                _stamp(child, user=user, reason=reason).save()
+            keys = {keep.name_key, *keep.aliases.values_list("name_key", flat=True)}
+            for name in [stray.name, *stray.aliases.values_list("name", flat=True)]:
+                if name_key(name) not in keys:
+                    keys.add(name_key(name))
+                    PlaceAlias.objects.create(place=keep, name=name)
+            _stamp(stray, user=user, reason=reason).delete()
+    return len(strays)
+
+
+@transaction.atomic
+def actor_merge(*, keep, merge, user):
+    """Merge the actors in `merge` into `keep`: roles in entries, claims, figures, child
+    actors and names move; the strays are deleted. Returns the number of actors merged."""
+    strays = [actor for actor in merge if actor.pk != keep.pk]
+    with save_group() as group:
+        for stray in strays:
+            reason = _merge_reason("actor", stray, keep)
+            for role in EntryActor.objects.filter(actor=stray):
+                if EntryActor.objects.filter(
+                    entry=role.entry_id, actor=keep, role=role.role
+                ).exists():
+                    _stamp(role, user=user, reason=reason).delete()
+                else:
+                    role.actor = keep
+                    _stamp(role, user=user, reason=reason).save()
+            for claim in Claim.objects.filter(claimant=stray):
+                claim.claimant = keep
+                _stamp(claim, user=user, reason=reason).save()
+            _move_figures(
+                Figure.objects.filter(reported_by=stray),
+                "reported_by",
+                keep,
+                user=user,
+                reason=reason,
+                group=group,
+            )
+            for child in Actor.objects.filter(parent=stray):
+                child.parent = keep
+                _stamp(child, user=user, reason=reason).save()
+            names = alias_lines(keep.aliases)
+            keys = {name_key(keep.name), *map(name_key, names)}
+            for name in [stray.name, *alias_lines(stray.aliases)]:
+                if name_key(name) not in keys:
+                    keys.add(name_key(name))
+                    names.append(name)
+            keep.aliases = "\n".join(names)
+            _stamp(keep, user=user, reason=reason).save()
+            _stamp(stray, user=user, reason=reason).delete()
+    return len(strays)

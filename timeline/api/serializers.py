@@ -300,6 +300,7 @@ class EntrySerializer(serializers.ModelSerializer):
     sources = SourceSummarySerializer(many=True, read_only=True)
     dataset = DatasetSummarySerializer(
         read_only=True,
+        allow_null=True,
         help_text="The dataset the entry was imported from, with the credit it asks for; "
         "null for editors' own entries.",
     )
