@@ -8,6 +8,7 @@ width is also copied to docs/screenshots/home-desktop.png for the README.
 
 import datetime as dt
 import importlib
+import io
 import os
 import shutil
 from pathlib import Path
@@ -214,6 +215,23 @@ def test_entry_page_shows_revision_history_and_the_contrast_panel(page, live_ser
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "entry-phone", full_page=True)
+
+
+def test_an_imported_entry_page_credits_its_dataset(page, live_server, story, tmp_path):
+    sample = Path(__file__).parent / "data" / "import" / "ucdp-ged-ukraine.csv.gz"
+    shutil.copy(sample, tmp_path / sample.name)
+    call_command("import_events", str(tmp_path / sample.name), format="ucdp", stdout=io.StringIO())
+    entry = Entry.objects.get(dataset__name="UCDP GED", external_id="540001")
+    page.goto(live_server.url + entry.get_absolute_url())
+    credit = page.locator("#sources .dataset-credit")
+    assert credit.is_visible()
+    text = credit.inner_text()
+    assert text.startswith("Data: Uppsala Conflict Data Program (UCDP)")
+    assert "accessed" in text
+    assert credit.locator("a[rel~=license]").get_attribute("href") == (
+        "https://creativecommons.org/licenses/by/4.0/"
+    )
+    screenshot(page, "entry-imported", full_page=True)
 
 
 def test_contrast_panel_on_the_talks_counts_the_strikes_after(page, live_server, story):
