@@ -28,6 +28,7 @@ from timeline.models import (
     PlaceAlias,
     Side,
 )
+from timeline.search import search_entries
 
 from . import factories
 
@@ -468,3 +469,11 @@ def test_import_runs_are_read_only_in_the_admin(admin_client, data):
     assert b'name="_save"' not in page.content
     dataset = admin_client.get(f"/admin/timeline/dataset/{run.dataset.pk}/change/")
     assert "acled-ukraine.csv" in dataset.content.decode()
+
+
+def test_imported_entries_are_found_by_search_with_their_places_and_actors(data):
+    acled(data)
+    found = search_entries(Entry.objects.all(), "Pokrovsk")
+    assert set(found.values_list("external_id", flat=True)) == {"UKR200003"}
+    found = search_entries(Entry.objects.all(), "Ukrenergo")
+    assert "UKR200004" in set(found.values_list("external_id", flat=True))

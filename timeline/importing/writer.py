@@ -430,7 +430,8 @@ def fast_insert(model, objs: list, *, history: dict | None = None) -> None:
     """
     if not objs:
         return
-    for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
+    unnumbered = [obj for obj in objs if obj.pk is None]
+    for obj, pk in zip(unnumbered, reserve_ids(model, len(unnumbered)), strict=True):
         obj.pk = pk
     fields = model._meta.concrete_fields
     _executemany(
@@ -863,7 +864,8 @@ class _Writer:
                 **self._values(record),
             )
             entries.append(entry)
-        fast_insert(Entry, entries, history=self.fast_history)
+        for entry, pk in zip(entries, reserve_ids(Entry, len(entries)), strict=True):
+            entry.pk = pk
         place_links, source_links, actor_links, figures = [], [], [], []
         for record, entry, place_id in zip(records, entries, places, strict=True):
             if place_id is not None:
@@ -880,6 +882,10 @@ class _Writer:
             Entry.sources.through, ("entry_id", "source_id"), list(dict.fromkeys(source_links))
         )
         insert_rows(EntryActor, ("entry_id", "actor_id", "role"), actor_links)
+        # The links go in before their entries (foreign keys are checked at commit): the
+        # search index's triggers (timeline/search.py) then index each entry once, when its
+        # row arrives with its places and actors already there, instead of once per link.
+        fast_insert(Entry, entries, history=self.fast_history)
         fast_insert(Figure, figures, history=self.fast_history)
         self.result.created += len(entries)
         self.result.figures_created += len(figures)
