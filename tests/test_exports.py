@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from timeline.importing.formats import AcledFormat
 from timeline.models import EntryActor, Place
 
 from . import factories
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.django_db
 CSV_URL = "/api/v1/export/entries.csv"
 TIMELINEJS_URL = "/api/v1/export/timelinejs.json"
 GEOJSON_URL = "/api/v1/export/entries.geojson"
-EXPORTS = (CSV_URL, TIMELINEJS_URL, GEOJSON_URL)
+UCDP_CSV_URL = "/api/v1/export/entries-ucdp.csv"
+EXPORTS = (CSV_URL, UCDP_CSV_URL, TIMELINEJS_URL, GEOJSON_URL)
 SECRETS = ("Secret draft strike", "secret-draft-strike", "Secret review strike")
 
 
@@ -48,24 +50,16 @@ def test_the_csv_has_acled_columns_then_ours_in_order(api, published_entry):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="parallax-entries.csv"'
     header = next(csv.reader(io.StringIO(text)))
-    assert header == [
-        "event_date",
-        "event_type",
-        "sub_event_type",
-        "actor1",
-        "actor2",
-        "admin1",
-        "location",
-        "latitude",
-        "longitude",
-        "fatalities",
-        "source",
-        "notes",
+    assert header[:31] == list(AcledFormat.columns)
+    assert header[31:] == [
         "track",
+        "kind",
         "slug",
         "url",
+        "time_note",
         "dataset",
         "attribution",
+        "figures_json",
     ]
 
 
@@ -113,7 +107,11 @@ def test_a_nationwide_figure_already_counts_the_cities_in_it(api):
 
 
 def test_a_diplomacy_entry_is_a_strategic_development_with_its_parties(api):
-    talks = factories.DiplomacyEntryFactory(slug="geneva-talks", kind="agreement")
+    switzerland = factories.PlaceFactory(name="Switzerland", kind="country")
+    geneva = factories.PlaceFactory(
+        name="Geneva", kind="city", parent=switzerland, latitude=46.2044, longitude=6.1432
+    )
+    talks = factories.DiplomacyEntryFactory(slug="geneva-talks", kind="agreement", places=[geneva])
     for name in ("United States", "Ukraine"):
         EntryActor.objects.create(
             entry=talks, actor=factories.ActorFactory(name=name), role="party"
@@ -122,7 +120,13 @@ def test_a_diplomacy_entry_is_a_strategic_development_with_its_parties(api):
     assert (row["event_type"], row["sub_event_type"]) == ("Strategic developments", "Agreement")
     # Parties in the entry's order of actors (by name): the first acts, the rest answer.
     assert (row["actor1"], row["actor2"]) == ("Ukraine", "United States")
-    assert (row["fatalities"], row["latitude"], row["location"]) == ("0", "", "")
+    assert (row["fatalities"], row["location"], row["country"], row["iso"]) == (
+        "0",
+        "Geneva",
+        "Switzerland",
+        "756",
+    )
+    assert row["disorder_type"] == "Strategic developments"
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused(api):
@@ -130,6 +134,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(api):
         title='=HYPERLINK("http://evil.example")',
         summary="+cmd|' /C calc'!A0",
         sources=[factories.SourceFactory(publisher="@SUM(1+1)")],
+        places=[factories.PlaceFactory()],
     )
     [row] = csv_rows(api)
     assert row["notes"] == "'+cmd|' /C calc'!A0"
@@ -146,8 +151,9 @@ def test_negative_coordinates_stay_numbers_in_the_csv(api):
 
 
 def test_the_csv_accepts_the_entry_lists_filters(api):
-    factories.EntryFactory(slug="a-strike")
-    factories.DiplomacyEntryFactory(slug="some-talks")
+    geneva = factories.PlaceFactory(name="Geneva", latitude=46.2044, longitude=6.1432)
+    factories.EntryFactory(slug="a-strike", places=[geneva])
+    factories.DiplomacyEntryFactory(slug="some-talks", places=[geneva])
     assert [r["slug"] for r in csv_rows(api, {"track": "diplomacy"})] == ["some-talks"]
     assert [r["slug"] for r in csv_rows(api, {"search": "delegations"})] == ["some-talks"]
     response = api.get(CSV_URL, {"track": "navy"})

@@ -18,113 +18,23 @@ from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 
-from timeline.models import Entry, EntryActor, Figure, Place, PlaceTree, Precision, Track
+from timeline.models import Entry, Precision, Track
 
-from . import filters
+from . import filters, layouts
 from .permissions import ModelPermissionsOrAnonReadOnly
 from .views import reject_nul_parameters
 
 CHUNK_SIZE = 1000
-
-CSV_COLUMNS = (
-    "event_date",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "admin1",
-    "location",
-    "latitude",
-    "longitude",
-    "fatalities",
-    "source",
-    "notes",
-    "track",
-    "slug",
-    "url",
-    "dataset",
-    "attribution",
-)
-
-# ACLED's event types (codebook): strikes are remote violence; statements, talks and
-# interceptions are "strategic developments" (ACLED codes interceptions as disrupted weapons).
-REMOTE_VIOLENCE = "Explosions/Remote violence"
-STRATEGIC = "Strategic developments"
-ACLED_TYPES = {
-    Entry.Kind.MISSILE_STRIKE: (REMOTE_VIOLENCE, "Shelling/artillery/missile attack"),
-    Entry.Kind.INFRASTRUCTURE_STRIKE: (REMOTE_VIOLENCE, "Shelling/artillery/missile attack"),
-    Entry.Kind.DRONE_STRIKE: (REMOTE_VIOLENCE, "Air/drone strike"),
-    Entry.Kind.COMBINED_STRIKE: (REMOTE_VIOLENCE, "Air/drone strike"),
-    Entry.Kind.CROSS_BORDER_STRIKE: (REMOTE_VIOLENCE, "Air/drone strike"),
-    Entry.Kind.INTERCEPTION_REPORT: (STRATEGIC, "Disrupted weapons use"),
-    Entry.Kind.AGREEMENT: (STRATEGIC, "Agreement"),
-    Entry.Kind.TALKS: (STRATEGIC, "Other"),
-    Entry.Kind.STATEMENT: (STRATEGIC, "Other"),
-    Entry.Kind.PROPOSAL: (STRATEGIC, "Other"),
-}
-
-# Most specific first: the entry's "location" is its most specific place with coordinates.
-SPECIFICITY = {
-    Place.Kind.SITE: 0,
-    Place.Kind.DISTRICT: 1,
-    Place.Kind.CITY: 2,
-    Place.Kind.REGION: 3,
-    Place.Kind.COUNTRY: 4,
-}
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def fatalities(entry, places):
-    """Best estimates of the current `killed` figures, each death counted once."""
-    return sum(figure.best for figure in entry.figures_counted_once(Figure.Metric.KILLED, places))
-
-
-def primary_place(entry):
-    ordered = sorted(
-        entry.places.all(),
-        key=lambda place: (not place.has_coordinates, SPECIFICITY.get(place.kind, 9), place.name),
-    )
-    return ordered[0] if ordered else None
-
-
-def actor_columns(entry):
-    """ACLED's actor1 (who acts or speaks) and actor2 (at whom, or with whom)."""
-    rows = list(entry.entry_actors.all())
-
-    def named(role):
-        return [row.actor.name for row in rows if row.role == role]
-
-    Role = EntryActor.Role
-    first = named(Role.INITIATOR) or named(Role.SPEAKER)
-    parties, targets = named(Role.PARTY), named(Role.TARGET)
-    if not first and parties:
-        first, parties = parties[:1], parties[1:]
-    return "; ".join(first), "; ".join(targets + parties)
-
-
-def attribution(entry):
-    """The credit a redistributable dataset asks for, with its licence: "UCDP ... (CC BY 4.0)"."""
-    dataset = entry.dataset
-    if dataset is None:
-        return ""
-    credit = dataset.attribution or dataset.name
-    return f"{credit} ({dataset.licence})" if dataset.licence else credit
-
-
-def source_names(entry):
-    names = []
-    for source in entry.sources.all():
-        name = source.publisher or source.title
-        if name not in names:
-            names.append(name)
-    return "; ".join(names)
+    """Text cells that cannot run as a formula; numbers pass as they are (-3.5 is a number)."""
+    if not isinstance(value, str):
+        return "" if value is None else value
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 class Echo:
@@ -176,64 +86,88 @@ class ExportView(GenericAPIView):
 FILTERED = {"filters": True}
 
 
-class EntriesCsvExport(ExportView):
-    """One row per published entry, ACLED's columns first, then Parallax's."""
+class LayoutCsvExport(ExportView):
+    """A CSV in a dataset's own layout: its columns, in its order, then Parallax's.
+
+    Both datasets locate every event, so an entry with no place at all is left out of these
+    layouts (it is in the JSON exports and the API): a row without a country cannot carry
+    the codes that tools reading the layout expect.
+    """
 
     content_type = "text/csv; charset=utf-8"
+    columns = ()
+
+    def get_queryset(self):
+        located = Entry.places.through.objects.filter(entry=OuterRef("pk"))
+        return super().get_queryset().filter(Exists(located))
+
+    def stream(self, queryset):
+        writer = csv.writer(Echo())
+        columns = (*self.columns, *layouts.PARALLAX_COLUMNS)
+        yield writer.writerow(columns)
+        chains = layouts.PlaceChain()
+        for entry in self.entries(queryset):
+            row = self.row(entry, chains, page_url=self.page_url(entry))
+            yield writer.writerow([safe_cell(row[column]) for column in columns])
+
+
+LAYOUT_NOTE = (
+    " Entries with no place are left out (they are in the JSON exports), and so are entries "
+    "from a dataset whose licence forbids passing its rows on (ACLED). "
+    "Parallax's own columns follow: " + ", ".join(layouts.PARALLAX_COLUMNS) + " (figures_json "
+    "holds the current figures). Text cells that a spreadsheet would run as a formula are "
+    "prefixed with a single quote."
+)
+
+
+class EntriesCsvExport(LayoutCsvExport):
+    """One row per published entry in ACLED's 31 columns, then Parallax's."""
+
     filename = "parallax-entries.csv"
+    columns = layouts.ACLED_COLUMNS
+    row = staticmethod(layouts.acled_row)
 
     @extend_schema(
-        summary="Entries as CSV (ACLED columns)",
-        description="One row per published entry: " + ", ".join(CSV_COLUMNS) + ". Entries from "
-        "a dataset whose licence forbids passing its rows on (ACLED) are left out; others "
-        "carry the dataset's name and attribution. `fatalities` "
-        "adds up the best estimates of the current `killed` figures, leaving out a figure "
-        "whose place lies inside another one's (no one is counted twice). Cells that a "
-        "spreadsheet would run as a formula are prefixed with a single quote.",
+        summary="Entries as CSV in ACLED's layout",
+        description="One row per published entry in ACLED's 31 columns, in ACLED's order and "
+        "types: event_id_cnty is the imported id or PLX plus Parallax's number; "
+        "time_precision and geo_precision 1-3; inter1, inter2 and interaction codes from the "
+        "actors' kinds; iso numeric; timestamp the Unix time of the last change; fatalities "
+        "the best estimates of the current killed figures, no one counted twice; diplomacy "
+        "as Strategic developments." + LAYOUT_NOTE,
         responses={(200, "text/csv"): OpenApiTypes.STR},
         **FILTERED,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    def stream(self, queryset):
-        writer = csv.writer(Echo())
-        yield writer.writerow(CSV_COLUMNS)
-        places = PlaceTree()
-        for entry in self.entries(queryset):
-            yield writer.writerow(self.row(entry, places))
 
-    def row(self, entry, places):
-        event_type, sub_event_type = ACLED_TYPES.get(entry.kind, (STRATEGIC, "Other"))
-        actor1, actor2 = actor_columns(entry)
-        place = primary_place(entry)
-        has_coordinates = place is not None and place.has_coordinates
-        notes = entry.summary + (f" Time: {entry.time_note}" if entry.time_note else "")
-        texts = [
-            timezone.localtime(entry.occurred_at).date().isoformat(),
-            event_type,
-            sub_event_type,
-            actor1,
-            actor2,
-            places.region_name(place.pk) if place else "",
-            place.name if place else "",
-        ]
-        numbers = [
-            place.latitude if has_coordinates else "",
-            place.longitude if has_coordinates else "",
-            fatalities(entry, places),
-        ]
-        dataset = entry.dataset
-        more = [
-            source_names(entry),
-            notes,
-            entry.track,
-            entry.slug,
-            self.page_url(entry),
-            dataset.name if dataset else "",
-            attribution(entry),
-        ]
-        return [*map(safe_cell, texts), *numbers, *map(safe_cell, more)]
+class EntriesUcdpCsvExport(LayoutCsvExport):
+    """One row per published military entry in UCDP GED's 49 columns, then Parallax's.
+
+    UCDP GED records organised violence only: the diplomacy track has no place in it.
+    """
+
+    filename = "parallax-entries-ucdp.csv"
+    columns = layouts.UCDP_COLUMNS
+    row = staticmethod(layouts.ucdp_row)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(track=Track.MILITARY)
+
+    @extend_schema(
+        summary="Entries as CSV in UCDP GED's layout",
+        description="One row per published military entry in UCDP GED's 49 columns (GED "
+        "records organised violence, so the diplomacy track is left out): best, low and high "
+        "from the current killed figures, deaths by side where the figures give them, "
+        "date_prec 1-5 and where_prec from the precisions, side_a and side_b from the "
+        "actors. UCDP's own codes (conflict and dyad ids, Gleditsch-Ward numbers) are left "
+        "empty." + LAYOUT_NOTE,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        **FILTERED,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 def timelinejs_date(moment, precision):
@@ -364,7 +298,7 @@ class TimelineJsExport(ExportView):
         if entry.ended_at:
             event["end_date"] = timelinejs_date(entry.ended_at, entry.precision)
         if entry.dataset_id:
-            event["text"]["text"] += f"<p>Data: {escape(attribution(entry))}</p>"
+            event["text"]["text"] += f"<p>Data: {escape(layouts.attribution(entry))}</p>"
         source = next((s for s in entry.sources.all() if s.url), None)
         if source is not None:
             event["media"] = {
@@ -476,6 +410,6 @@ class EntriesGeoJsonExport(ExportView):
                 "place": place.slug,
                 "place_name": place.name,
                 "dataset": entry.dataset.name if entry.dataset_id else "",
-                "attribution": attribution(entry),
+                "attribution": layouts.attribution(entry),
             },
         }

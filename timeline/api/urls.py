@@ -10,6 +10,7 @@ app_name = "api"
 
 EXPORTS = {
     "export-csv": "export-entries-csv",
+    "export-ucdp-csv": "export-entries-ucdp-csv",
     "export-timelinejs": "export-timelinejs",
     "export-geojson": "export-entries-geojson",
 }
@@ -43,6 +44,11 @@ urlpatterns = [
         "v1/export/entries.csv",
         exports.EntriesCsvExport.as_view(),
         name="export-entries-csv",
+    ),
+    path(
+        "v1/export/entries-ucdp.csv",
+        exports.EntriesUcdpCsvExport.as_view(),
+        name="export-entries-ucdp-csv",
     ),
     path(
         "v1/export/timelinejs.json",
