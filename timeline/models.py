@@ -1421,12 +1421,9 @@ class DayCountQuerySet(models.QuerySet):
     def daily(self, start_day, end_day, *, track=""):
         """{(day, track, kind): (entries, killed)} for published entries, days inclusive.
 
-        Reads the roll-up after bringing stale days up to date (timeline/rollup.py), so it
-        reads a few rows a day whatever the number of entries.
+        A few rows a day whatever the number of entries. Call rollup.refresh_stale_days()
+        first (timeline/pictures.py does) so that the latest writes are in.
         """
-        from .rollup import refresh_stale_days
-
-        refresh_stale_days()
         rows = self.filter(day__gte=start_day, day__lte=end_day)
         if track:
             rows = rows.filter(track=track)
@@ -1436,9 +1433,6 @@ class DayCountQuerySet(models.QuerySet):
         }
 
     def newest_day(self, *, track=""):
-        from .rollup import refresh_stale_days
-
-        refresh_stale_days()
         rows = self.filter(entries__gt=0)
         if track:
             rows = rows.filter(track=track)
