@@ -445,8 +445,15 @@ def map_height(width=720, bounds=MAP_BOUNDS):
 
 
 def ring_path(ring, *, width=720, bounds=MAP_BOUNDS):
-    points = [project(lon, lat, width=width, bounds=bounds) for lon, lat in ring]
-    return "M" + "L".join(f"{x},{y}" for x, y in points) + "Z"
+    """One ring as SVG path data, dropping points within a pixel of the last one kept."""
+    points = []
+    for lon, lat in ring:
+        x, y = project(lon, lat, width=width, bounds=bounds)
+        if not points or abs(x - points[-1][0]) + abs(y - points[-1][1]) >= 1.2:
+            points.append((round(x), round(y)))
+    if len(points) < 3:
+        return ""
+    return "M" + "L".join(f"{x} {y}" for x, y in points) + "Z"
 
 
 def geometry_path(geometry, *, width=720, bounds=MAP_BOUNDS):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q, Value
-from django.db.models.functions import Concat, Length, Substr, TruncDate
+from django.db.models.functions import Cast, Concat, Floor, Length, Substr, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -591,6 +591,43 @@ class EntryQuerySet(models.QuerySet):
             entry__in=self.filter(occurred_at__gte=start, occurred_at__lt=end).values("pk")
         ).killed_rows()
         return killed_by_entry(rows, places)
+
+    def map_cells(self, *, cell, bbox=None):
+        """Entries per grid cell (`cell` degrees square) and track, never one row per entry:
+        [{cx, cy, entry__track, n, lat, lon, first_place, n_places}], from the entries' places with
+        coordinates, inside bbox (west, south, east, north) when given."""
+        located = Entry.places.through.objects.filter(
+            entry__in=self.values("pk"), place__latitude__isnull=False
+        )
+        if bbox:
+            west, south, east, north = bbox
+            located = located.filter(
+                place__longitude__gte=west,
+                place__longitude__lte=east,
+                place__latitude__gte=south,
+                place__latitude__lte=north,
+            )
+        lon = Cast("place__longitude", models.FloatField())
+        lat = Cast("place__latitude", models.FloatField())
+        return list(
+            located.annotate(cx=Floor(lon / cell), cy=Floor(lat / cell))
+            .values("cx", "cy", "entry__track")
+            .annotate(
+                n=models.Count("entry_id", distinct=True),
+                lat=models.Avg(lat),
+                lon=models.Avg(lon),
+                first_place=models.Min("place_id"),
+                n_places=models.Count("place_id", distinct=True),
+            )
+            .order_by()
+        )
+
+    def without_coordinates(self):
+        """Entries none of whose places has coordinates: they cannot be drawn on a map."""
+        located = Entry.places.through.objects.filter(
+            entry=models.OuterRef("pk"), place__latitude__isnull=False
+        )
+        return self.exclude(models.Exists(located))
 
     def with_related(self):
         """Everything a timeline card or an API list item shows, in a fixed number of queries."""
