@@ -176,7 +176,9 @@ def map_points(request):
             return JsonResponse({"errors": errors}, status=400)
     bbox = parse_bbox(request.GET.get("bbox", "-180,-90,180,90"))
     if bbox is None:
-        return JsonResponse({"errors": {"bbox": ["Give bbox as west,south,east,north."]}}, 400)
+        return JsonResponse(
+            {"errors": {"bbox": ["Give bbox as west,south,east,north."]}}, status=400
+        )
     try:
         zoom = int(request.GET.get("zoom", "5"))
     except ValueError:
