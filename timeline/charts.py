@@ -286,10 +286,17 @@ def pulse_chart(bucket_list, *, unit, mode, markers=(), href=None):
         best = shown.get(day)
         if best is None or priority.get(marker["kind"], 9) < priority.get(best["kind"], 9):
             shown[day] = marker
-    for i, marker in enumerate(sorted(shown.values(), key=lambda m: m["x"])):
-        marker["show_label"] = True
-        marker["label_y"] = MARKER_Y - 14 if i % 2 == 0 else MARKER_Y + 24
-        marker["anchor"] = "end" if marker["x"] > (LEFT + RIGHT) / 2 else "start"
+    # Two label rows; a title goes in the first row with room (about 200 units past the
+    # last one there), or is left to its accessible name and the table.
+    row_end = [-1e9, -1e9]
+    for marker in sorted(shown.values(), key=lambda m: m["x"]):
+        for row in (0, 1):
+            if marker["x"] - row_end[row] >= 200:
+                marker["show_label"] = True
+                marker["label_y"] = MARKER_Y - 14 if row == 0 else MARKER_Y + 24
+                marker["anchor"] = "end" if marker["x"] > RIGHT - 180 else "start"
+                row_end[row] = marker["x"] + 180
+                break
     step = max(1, math.ceil(len(bucket_list) / 8))
     ticks = [
         {"x": round(LEFT + (i + 0.5) * slot, 1), "label": b.label}
