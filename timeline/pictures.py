@@ -60,6 +60,7 @@ def pulse(request, entries, *, use_rollup, track="", start=None, end=None, link_
     bucket_list = charts.aggregate(counts, first, last, unit, mode=mode)
     diplomacy = list(
         entries.filter(track=Track.DIPLOMACY, occurred_at__gte=t0, occurred_at__lt=t1)
+        .prefetch_related(None)
         .order_by("-occurred_at", "-id")
         .only("title", "slug", "kind", "occurred_at", "ended_at", "precision")[
             : charts.MAX_LABELLED_MARKERS + 1
