@@ -29,13 +29,20 @@ function rounded(geojson) {
 
 fs.rmSync(out, { recursive: true, force: true });
 
+// The source maps too: the scripts name them, and collectstatic's manifest refuses a
+// reference to a missing file.
 copy("leaflet/dist/leaflet.js", "leaflet/leaflet.js");
+copy("leaflet/dist/leaflet.js.map", "leaflet/leaflet.js.map");
 copy("leaflet/dist/leaflet.css", "leaflet/leaflet.css");
 for (const image of fs.readdirSync(path.join(modules, "leaflet/dist/images"))) {
   copy(`leaflet/dist/images/${image}`, `leaflet/images/${image}`);
 }
 copy("leaflet/LICENSE", "leaflet/LICENSE");
 copy("leaflet.markercluster/dist/leaflet.markercluster.js", "markercluster/leaflet.markercluster.js");
+copy(
+  "leaflet.markercluster/dist/leaflet.markercluster.js.map",
+  "markercluster/leaflet.markercluster.js.map",
+);
 copy("leaflet.markercluster/dist/MarkerCluster.css", "markercluster/MarkerCluster.css");
 copy("leaflet.markercluster/MIT-LICENCE.txt", "markercluster/LICENSE");
 
