@@ -61,6 +61,7 @@ def pulse(request, entries, *, use_rollup, track="", start=None, end=None, link_
     diplomacy = list(
         entries.filter(track=Track.DIPLOMACY, occurred_at__gte=t0, occurred_at__lt=t1)
         .prefetch_related(None)
+        .select_related(None)
         .order_by("-occurred_at", "-id")
         .only("title", "slug", "kind", "occurred_at", "ended_at", "precision")[
             : charts.MAX_LABELLED_MARKERS + 1
