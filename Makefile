@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrate seed bench bench-import clean
+.PHONY: install run test lint format migrate seed bench bench-import clean vendor
 
 install: $(STAMP) .env
 
@@ -66,6 +66,16 @@ bench: install
 # (BENCH_IMPORT_ROWS rows, default 200000; DATABASE_URL=postgres://... for PostgreSQL).
 bench-import: install
 	$(BIN)/python scripts/bench_import.py
+
+# Leaflet, its marker-cluster plugin and the map's boundaries, from the npm registry at the
+# versions pinned in vendor/package-lock.json, copied with their licences into
+# timeline/static/timeline/vendor/ (committed, so `make run` needs no Node). Needs node and npm.
+VENDOR_TMP ?= /tmp/parallax-vendor
+vendor:
+	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)
+	cp vendor/package.json vendor/package-lock.json $(VENDOR_TMP)/
+	cd $(VENDOR_TMP) && npm ci --ignore-scripts --no-audit --no-fund
+	node vendor/build.mjs $(VENDOR_TMP)/node_modules timeline/static/timeline/vendor
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q, Value
-from django.db.models.functions import Concat, Length, Substr
+from django.db.models.functions import Cast, Concat, Floor, Length, Substr, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -565,6 +565,69 @@ class EntryQuerySet(models.QuerySet):
             entry=models.OuterRef("pk"), place__in=Place.objects.within(place).values("pk")
         )
         return self.filter(models.Exists(located))
+
+    def daily_counts(self, start, end):
+        """{(local day, track, kind): entries} between two aware moments, in one GROUP BY.
+
+        For filtered querysets (an actor, a place, a search); the unfiltered timeline reads the
+        roll-up instead (DayCount.objects.daily), which costs the same at any size.
+        """
+        day = TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())
+        rows = (
+            self.filter(occurred_at__gte=start, occurred_at__lt=end)
+            .order_by()
+            .annotate(day=day)
+            .values("day", "track", "kind")
+            .annotate(n=models.Count("id"))
+        )
+        return {(row["day"], row["track"], row["kind"]): row["n"] for row in rows}
+
+    def killed_by_day(self, start, end, places):
+        """{(local day, track, kind): killed} between two moments: each entry's current
+        killed figures counted once (Entry.figures_counted_once's rule), errors left out."""
+        from .rollup import killed_by_entry
+
+        rows = Figure.objects.filter(
+            entry__in=self.filter(occurred_at__gte=start, occurred_at__lt=end).values("pk")
+        ).killed_rows()
+        return killed_by_entry(rows, places)
+
+    def map_cells(self, *, cell, bbox=None):
+        """Entries per grid cell (`cell` degrees square) and track, never one row per entry:
+        [{cx, cy, entry__track, n, lat, lon, first_place, n_places}], from the entries' places with
+        coordinates, inside bbox (west, south, east, north) when given."""
+        located = Entry.places.through.objects.filter(
+            entry__in=self.values("pk"), place__latitude__isnull=False
+        )
+        if bbox:
+            west, south, east, north = bbox
+            located = located.filter(
+                place__longitude__gte=west,
+                place__longitude__lte=east,
+                place__latitude__gte=south,
+                place__latitude__lte=north,
+            )
+        lon = Cast("place__longitude", models.FloatField())
+        lat = Cast("place__latitude", models.FloatField())
+        return list(
+            located.annotate(cx=Floor(lon / cell), cy=Floor(lat / cell))
+            .values("cx", "cy", "entry__track")
+            .annotate(
+                n=models.Count("entry_id", distinct=True),
+                lat=models.Avg(lat),
+                lon=models.Avg(lon),
+                first_place=models.Min("place_id"),
+                n_places=models.Count("place_id", distinct=True),
+            )
+            .order_by()
+        )
+
+    def without_coordinates(self):
+        """Entries none of whose places has coordinates: they cannot be drawn on a map."""
+        located = Entry.places.through.objects.filter(
+            entry=models.OuterRef("pk"), place__latitude__isnull=False
+        )
+        return self.exclude(models.Exists(located))
 
     def with_related(self):
         """Everything a timeline card or an API list item shows, in a fixed number of queries."""
@@ -1182,6 +1245,24 @@ class FigureQuerySet(models.QuerySet):
         """Figures that stand: those marked as an error stay visible but never count."""
         return self.filter(marked_error_at__isnull=True)
 
+    def killed_rows(self):
+        """The rows rollup.killed_by_entry needs: standing killed totals (no breakdown)."""
+        return (
+            self.counted()
+            .filter(metric=Figure.Metric.KILLED, breakdown="")
+            .order_by()
+            .values_list(
+                "entry_id",
+                "entry__occurred_at",
+                "entry__track",
+                "entry__kind",
+                "scope_id",
+                "as_of",
+                "id",
+                "best",
+            )
+        )
+
 
 class Figure(models.Model):
     class Metric(models.TextChoices):
@@ -1368,3 +1449,62 @@ class Figure(models.Model):
     @property
     def display(self):
         return f"{self.display_value} {self.get_metric_display().lower()}"
+
+
+# --- Daily roll-up for the pulse chart -------------------------------------------------
+
+
+class DayCountQuerySet(models.QuerySet):
+    def daily(self, start_day, end_day, *, track=""):
+        """{(day, track, kind): (entries, killed)} for published entries, days inclusive.
+
+        A few rows a day whatever the number of entries. Call rollup.refresh_stale_days()
+        first (timeline/pictures.py does) so that the latest writes are in.
+        """
+        rows = self.filter(day__gte=start_day, day__lte=end_day)
+        if track:
+            rows = rows.filter(track=track)
+        return {
+            (row.day, row.track, row.kind): (row.entries, row.killed)
+            for row in rows.only("day", "track", "kind", "entries", "killed")
+        }
+
+    def newest_day(self, *, track=""):
+        rows = self.filter(entries__gt=0)
+        if track:
+            rows = rows.filter(track=track)
+        return rows.order_by("-day").values_list("day", flat=True).first()
+
+
+class DayCount(models.Model):
+    """Published entries and their killed per local day, track and kind: the pulse chart's
+    roll-up. Derived data, never edited: timeline/rollup.py keeps it in step."""
+
+    day = models.DateField()
+    track = models.CharField(max_length=16, choices=Track.choices)
+    kind = models.CharField(max_length=32, choices=Entry.Kind.choices)
+    entries = models.PositiveIntegerField(default=0)
+    killed = models.PositiveIntegerField(default=0)
+
+    objects = DayCountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "track", "kind"], name="daycount_unique_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.track} {self.kind}: {self.entries}"
+
+
+class StaleDay(models.Model):
+    """A UTC date whose entries or killed figures changed since the roll-up was computed.
+
+    Written by database triggers (timeline/rollup.py) on every insert, update and delete of
+    an entry or a killed figure, bulk_create and raw SQL included; emptied by the next read.
+    """
+
+    day = models.DateField(primary_key=True)
+
+    def __str__(self):
+        return str(self.day)

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from . import views
+from . import maps, views
 from .feeds import EntryFeed
 from .sitemaps import SITEMAPS
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("actors/<slug:slug>/", views.ActorDetailView.as_view(), name="actor-detail"),
     path("places/<slug:slug>/", views.PlaceDetailView.as_view(), name="place-detail"),
+    path("map/", maps.MapView.as_view(), name="map"),
     path("feed/", EntryFeed(), name="feed"),
     # An index of paged sitemaps (https://www.sitemaps.org/protocol.html#index).
     path(

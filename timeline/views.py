@@ -18,6 +18,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
+from . import pictures
 from .counting import capped_count
 from .forms import ClaimFilterForm, EntryFilterForm
 from .history import public_updates
@@ -141,7 +142,20 @@ class TimelineView(PublishedEntriesMixin, ListView):
             "is_first_page": not raw_cursor or bool(cursor_error),
             "cursor_error": cursor_error,
             "ambiguous": ambiguous_links(self.form, self.request.GET),
+            "pulse": self.pulse(queryset),
         }
+
+    def pulse(self, queryset):
+        data = self.form.valid_data if self.form.is_bound else {}
+        return pictures.pulse(
+            self.request,
+            queryset,
+            use_rollup=pictures.uses_rollup(self.form),
+            track=data.get("track", ""),
+            start=data.get("from"),
+            end=data.get("to"),
+            link_params=pictures.timeline_link_params(self.form),
+        )
 
 
 # --- Entry page --------------------------------------------------------------------------
@@ -424,6 +438,10 @@ class ActorDetailView(DetailView):
             ),
             claim_count=sum(count for _, _, count in record),
             claim_record=record,
+            claim_bar=pictures.claim_record_bar(record, actor),
+            pulse=pictures.pulse(
+                self.request, entries, use_rollup=False, link_params={"actor": actor.slug}
+            ),
             related_limit=RELATED_LIMIT,
         )
         return context
@@ -453,6 +471,9 @@ class PlaceDetailView(DetailView):
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
             entry_count=capped_count(entries),
             related_limit=RELATED_LIMIT,
+            pulse=pictures.pulse(
+                self.request, entries, use_rollup=False, link_params={"place": place.slug}
+            ),
         )
         return context
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from ..maps import map_points
 from . import exports, views
 
 app_name = "api"
@@ -39,6 +40,7 @@ router.register("places", views.PlaceViewSet, basename="place")
 router.register("sources", views.SourceViewSet, basename="source")
 
 urlpatterns = [
+    path("v1/map/points/", map_points, name="map-points"),
     path("v1/", include(router.urls)),
     path(
         "v1/export/entries.csv",

@@ -31,6 +31,11 @@ def surfaces():
     day = entry.occurred_at.date().isoformat()
     return {
         "/": "/",
+        "/ pulse killed": "/?chart=killed",
+        "/ months (4 years)": "/?from=2022-01-01&to=2025-12-31",
+        "/map/": "/map/",
+        "/map/ region": f"/map/?place={region.slug}",
+        "api map points": "/api/v1/map/points/?bbox=20,43,42,53&zoom=6",
         "/ track": "/?track=military",
         "/ actor": f"/?actor={actor.slug}",
         "/ place (region)": f"/?place={region.slug}",

@@ -1,0 +1,165 @@
+"""The pictures: aggregations, geometry, and the pages and endpoint that draw them."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests import factories
+from tests.test_views import build_timeline
+from timeline import charts
+from timeline.models import Actor, DayCount, Entry, Place, PlaceTree, Source
+from timeline.rollup import refresh_stale_days, rollup_rebuild
+
+
+def at(day, hour=12, month=11):
+    return timezone.make_aware(dt.datetime(2025, month, day, hour))
+
+
+def rollup(first, last):
+    refresh_stale_days()
+    return DayCount.objects.daily(first, last)
+
+
+def test_days_without_events_are_empty_buckets():
+    counts = {(dt.date(2025, 11, 3), "military", "drone_strike"): (2, 5)}
+    buckets = charts.aggregate(counts, dt.date(2025, 11, 1), dt.date(2025, 11, 5), "day")
+    assert [b.total for b in buckets] == [0, 0, 2, 0, 0]
+    killed = charts.aggregate(
+        counts, dt.date(2025, 11, 1), dt.date(2025, 11, 5), "day", mode="killed"
+    )
+    assert [b.total for b in killed] == [0, 0, 5, 0, 0]
+
+
+def test_long_ranges_switch_to_weeks_then_months():
+    start = dt.date(2025, 1, 1)
+    assert charts.choose_unit(start, start + dt.timedelta(days=91)) == "day"
+    assert charts.choose_unit(start, start + dt.timedelta(days=92)) == "week"
+    assert charts.choose_unit(start, start + dt.timedelta(days=800)) == "month"
+    counts = {
+        (dt.date(2025, 3, 3), "military", "missile_strike"): (1, 0),  # a Monday
+        (dt.date(2025, 3, 9), "military", "missile_strike"): (2, 0),  # the Sunday after
+        (dt.date(2025, 3, 31), "military", "missile_strike"): (4, 0),
+    }
+    weeks = charts.aggregate(counts, dt.date(2025, 1, 1), dt.date(2025, 6, 30), "week")
+    assert weeks[0].start == dt.date(2024, 12, 30)
+    assert {b.start: b.total for b in weeks if b.total} == {
+        dt.date(2025, 3, 3): 3,
+        dt.date(2025, 3, 31): 4,
+    }
+    months = charts.aggregate(counts, dt.date(2024, 1, 1), dt.date(2026, 6, 30), "month")
+    assert {b.start: b.total for b in months if b.total} == {dt.date(2025, 3, 1): 7}
+
+
+@pytest.mark.django_db
+def test_unpublished_entries_are_never_counted_and_the_rollup_follows_status_changes():
+    published = factories.EntryFactory(occurred_at=at(20))
+    draft = factories.EntryFactory(occurred_at=at(20), status=Entry.Status.DRAFT)
+    factories.EntryFactory(occurred_at=at(21), status=Entry.Status.REVIEW)
+    day = dt.date(2025, 11, 20)
+    assert rollup(day, dt.date(2025, 11, 21)) == {(day, "military", "combined_strike"): (1, 0)}
+    direct = Entry.objects.published().daily_counts(at(1, 0), at(30, 0))
+    assert direct == {(day, "military", "combined_strike"): 1}
+    Entry.objects.filter(pk=draft.pk).update(status=Entry.Status.PUBLISHED)
+    Entry.objects.filter(pk=published.pk).update(occurred_at=at(22))
+    assert rollup(day, dt.date(2025, 11, 22)) == {
+        (day, "military", "combined_strike"): (1, 0),
+        (dt.date(2025, 11, 22), "military", "combined_strike"): (1, 0),
+    }
+
+
+@pytest.mark.django_db
+def test_killed_counts_each_entry_once_and_leaves_out_errors():
+    kyiv = factories.PlaceFactory(name="Kyiv")
+    district = factories.PlaceFactory(name="Pechersk", parent=kyiv, kind=Place.Kind.DISTRICT)
+    entry = factories.EntryFactory(occurred_at=at(25, 2))
+    factories.FigureFactory(entry=entry, scope=kyiv, best=4, as_of=at(25, 6))
+    factories.FigureFactory(entry=entry, scope=kyiv, best=6, as_of=at(25, 14))
+    factories.FigureFactory(entry=entry, scope=district, best=2, as_of=at(25, 7))
+    wrong = factories.FigureFactory(entry=entry, scope=kyiv, best=60, as_of=at(25, 15))
+    wrong.marked_error_at = timezone.now()
+    wrong.save(update_fields=["marked_error_at"])
+    day = dt.date(2025, 11, 25)
+    assert rollup(day, day) == {(day, "military", "combined_strike"): (1, 6)}
+    assert Entry.objects.published().killed_by_day(at(25, 0), at(26, 0), PlaceTree()) == {
+        (day, "military", "combined_strike"): 6
+    }
+    rollup_rebuild()
+    assert rollup(day, day) == {(day, "military", "combined_strike"): (1, 6)}
+
+
+@pytest.mark.django_db
+def test_filters_apply_to_the_pulse_chart(client):
+    kyiv = factories.PlaceFactory(name="Kyiv", slug="kyiv")
+    odesa = factories.PlaceFactory(name="Odesa", slug="odesa")
+    for place, day in ((kyiv, 24), (odesa, 25)):
+        entry = factories.EntryFactory(occurred_at=at(day))
+        entry.places.add(place)
+    html = client.get("/?place=kyiv").content.decode()
+    assert 'data-day="2025-11-24"' in html
+    assert 'data-day="2025-11-25"' not in html
+    assert "/?place=kyiv&amp;from=2025-11-24&amp;to=2025-11-24" in html
+    both = client.get("/").content.decode()
+    assert 'data-day="2025-11-24"' in both and 'data-day="2025-11-25"' in both
+    assert "The numbers behind the chart" in both
+
+
+@pytest.mark.django_db
+def test_the_map_counts_entries_without_coordinates_and_aggregates_to_a_grid(client):
+    kyiv = factories.PlaceFactory(name="Kyiv", slug="kyiv", latitude=50.45, longitude=30.52)
+    nowhere = factories.PlaceFactory(name="Somewhere", slug="somewhere")
+    for i in range(3):
+        factories.EntryFactory(occurred_at=at(20 + i)).places.add(kyiv)
+    factories.EntryFactory(occurred_at=at(23)).places.add(nowhere)
+    factories.EntryFactory(occurred_at=at(23), status=Entry.Status.DRAFT).places.add(kyiv)
+    page = client.get("/map/").content.decode()
+    assert "1</strong> entry has no coordinates" in page
+    assert 'aria-label="3 entries at Kyiv: 3 military, 0 diplomacy"' in page
+    data = client.get("/api/v1/map/points/?bbox=20,40,40,55&zoom=6").json()
+    assert [(p["place"], p["n"], p["track"]) for p in data["points"]] == [("Kyiv", 3, "military")]
+    assert client.get("/api/v1/map/points/?bbox=nonsense").status_code == 400
+
+
+@pytest.mark.django_db
+def test_pictures_run_the_same_queries_at_10_and_500_entries(client):
+    counts = {}
+    urls = ["/", "/?chart=killed", "/map/", "/api/v1/map/points/?zoom=6", "/places/kyiv/"]
+    for size in (10, 500):
+        Entry.objects.all().delete()
+        Place.objects.filter(parent__isnull=False, kind=Place.Kind.DISTRICT).delete()
+        Place.objects.filter(parent__isnull=False).delete()
+        Place.objects.all().delete()
+        Actor.objects.all().delete()
+        Source.objects.all().delete()
+        build_timeline(size)
+        refresh_stale_days()
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            counts.setdefault(url, []).append(len(captured))
+    assert all(a == b for a, b in counts.values()), counts
+
+
+@pytest.mark.django_db
+def test_a_figure_reported_twice_gets_a_step_chart(client):
+    kyiv = factories.PlaceFactory(name="Kyiv")
+    entry = factories.EntryFactory(occurred_at=at(25, 2))
+    factories.FigureFactory(entry=entry, scope=kyiv, best=7, metric="injured", as_of=at(25, 6))
+    factories.FigureFactory(
+        entry=entry, scope=kyiv, best=8, low=8, high=12, metric="injured", as_of=at(25, 14)
+    )
+    html = client.get(entry.get_absolute_url()).content.decode()
+    assert "Injured, Kyiv: how the reported number changed" in html
+    assert "step-band" in html
+
+
+def test_claim_bar_segments_add_up_and_link_to_the_tracker():
+    record = [("unverified", "Unverified", 3), ("false", "False", 1), ("disputed", "Disputed", 0)]
+    bar = charts.claim_bar(record, href=lambda value: f"/claims/?assessment={value}")
+    assert [(s["assessment"], s["width"]) for s in bar["segments"]] == [
+        ("unverified", 75.0),
+        ("false", 25.0),
+    ]
+    assert bar["segments"][1]["href"] == "/claims/?assessment=false"

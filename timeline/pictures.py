@@ -1,0 +1,129 @@
+"""The pictures' queries: what each chart or map needs, read through the public querysets.
+
+Views call these; the geometry is timeline/charts.py. Every function starts from
+Entry.objects.published() (or the roll-up of published entries), so no picture can show an
+unpublished entry.
+"""
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+
+from . import charts
+from .models import DayCount, PlaceTree, Track
+from .rollup import day_start, refresh_stale_days
+
+MODES = ("events", "killed")
+
+
+def chart_mode(request):
+    return "killed" if request.GET.get("chart") == "killed" else "events"
+
+
+def _local_day(moment):
+    return timezone.localdate(moment) if moment else None
+
+
+def pulse(request, entries, *, use_rollup, track="", start=None, end=None, link_params=None):
+    """The pulse chart for `entries` (a published queryset, filters applied).
+
+    `use_rollup`: the entries are every published entry (at most a track and dates chosen),
+    so the daily roll-up answers in a few rows; otherwise one GROUP BY over the filtered
+    entries in the chart's range. `link_params` are the filters each bar's link keeps.
+    """
+    mode = chart_mode(request)
+    if use_rollup:
+        refresh_stale_days()
+        newest = DayCount.objects.newest_day(track=track)
+    else:
+        newest = _local_day(
+            entries.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+        )
+    if end is None and newest is not None and start is not None:
+        end = max(newest, start)
+    span = charts.chart_range(newest=newest, start=start, end=end)
+    if span is None:
+        return None
+    first, last = span
+    t0, t1 = day_start(first), day_start(last + dt.timedelta(days=1))
+    if use_rollup:
+        counts = DayCount.objects.daily(first, last, track=track)
+    else:
+        killed = entries.killed_by_day(t0, t1, PlaceTree()) if mode == "killed" else {}
+        counts = charts.merge_counts(entries.daily_counts(t0, t1), killed)
+    if start is None:
+        first, last = charts.trim_leading_empty(first, last, {key[0] for key in counts})
+        t0 = day_start(first)
+    unit = charts.choose_unit(first, last)
+    bucket_list = charts.aggregate(counts, first, last, unit, mode=mode)
+    diplomacy = list(
+        entries.filter(track=Track.DIPLOMACY, occurred_at__gte=t0, occurred_at__lt=t1)
+        .prefetch_related(None)
+        .select_related(None)
+        .order_by("-occurred_at", "-id")
+        .only("title", "slug", "kind", "occurred_at", "ended_at", "precision")[
+            : charts.MAX_LABELLED_MARKERS + 1
+        ]
+    )
+    markers = []
+    if len(diplomacy) <= charts.MAX_LABELLED_MARKERS:
+        markers = [
+            {
+                "title": entry.title,
+                "href": entry.get_absolute_url(),
+                "start": entry.occurred_at,
+                "end": entry.time_span_end if entry.ended_at else entry.occurred_at,
+                "kind": entry.kind,
+                "kind_label": entry.get_kind_display(),
+            }
+            for entry in reversed(diplomacy)
+        ]
+    params = {key: value for key, value in (link_params or {}).items() if value}
+    index = reverse("timeline:index")
+
+    def href(bucket_first, bucket_last):
+        query = {**params, "from": bucket_first.isoformat(), "to": bucket_last.isoformat()}
+        return f"{index}?{urlencode(query)}"
+
+    chart = charts.pulse_chart(bucket_list, unit=unit, mode=mode, markers=markers, href=href)
+    here = request.GET.copy()
+    for name in ("chart", "cursor"):
+        here.pop(name, None)
+    toggle = {}
+    for value in MODES:
+        query = here.copy()
+        if value != "events":
+            query["chart"] = value
+        toggle[value] = f"?{query.urlencode()}#pulse" if query else "?#pulse"
+    chart.update(toggle=toggle, explicit_range=start is not None or end is not None)
+    return chart
+
+
+def timeline_link_params(form):
+    """The timeline filters a bar's link keeps, as query-string values."""
+    data = form.valid_data if form.is_bound else {}
+    params = {}
+    for name in ("q", "track", "assessment"):
+        if data.get(name):
+            params[name] = data[name]
+    for name in ("actor", "place"):
+        if data.get(name):
+            params[name] = data[name].slug
+    return params
+
+
+def uses_rollup(form):
+    data = form.valid_data if form.is_bound else {}
+    return not any(data.get(name) for name in ("q", "actor", "place", "assessment"))
+
+
+def claim_record_bar(record, actor):
+    """The actor's claims by assessment as one bar, each part linking to the claim tracker."""
+    claims = reverse("timeline:claim-list")
+
+    def href(assessment):
+        return f"{claims}?{urlencode({'claimant': actor.slug, 'assessment': assessment})}"
+
+    return charts.claim_bar(record, href=href)
