@@ -1036,3 +1036,11 @@ def test_no_query_string_makes_a_page_fail(client, story, timeline, claims):
     for path, params in (("/", timeline), ("/claims/", claims)):
         response = client.get(path, params)
         assert response.status_code == 200, (path, params)
+
+
+@pytest.mark.parametrize("parameter", ["actor", "place", "q"])
+def test_a_null_character_in_a_filter_is_a_message_not_a_server_error(client, db, parameter):
+    response = client.get("/", {parameter: "Kyiv\x00"})
+    assert response.status_code in (200, 400)
+    assert client.get("/suggest/place/", {"q": "\x00Ky"}).status_code == 200
+    assert client.get("/claims/", {"claimant": "\x00"}).status_code in (200, 400)

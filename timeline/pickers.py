@@ -55,6 +55,9 @@ class NamedObjectField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
+        if "\x00" in text:
+            # Checked before the lookup: PostgreSQL refuses NUL in any text it is sent.
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
         matches = resolve(self.what, text)
         if not matches:
             raise forms.ValidationError(
@@ -98,7 +101,7 @@ def ambiguous_links(form, query):
 def suggestions(what, text):
     """Up to twenty published actors or places for a prefix typed by the reader, ranked:
     exact name first, then names that start with it, then names containing it, then aliases."""
-    key = name_key(text)
+    key = name_key(text.replace("\x00", ""))
     if not key:
         return []
     if what == "place":
