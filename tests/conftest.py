@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 
 from . import factories
@@ -62,3 +65,18 @@ def review_entry(db):
     return factories.EntryFactory(
         title="Secret review strike", slug="secret-review-strike", status="review"
     )
+
+
+@pytest.fixture
+def migrated_rows(transactional_db):
+    """What the data migrations write (the sides, the Editors and Publishers groups).
+
+    A transactional test ends with a flush; serialized_rollback does not bring these rows
+    back for tests that share the live server, so each test puts them back itself.
+    """
+    for name, function in (
+        ("0002_editor_and_publisher_groups", "create_groups"),
+        ("0003_datasets_sides_place_paths_corrections", "create_sides"),
+    ):
+        module = importlib.import_module(f"timeline.migrations.{name}")
+        getattr(module, function)(apps, None)

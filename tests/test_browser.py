@@ -7,7 +7,6 @@ width is also copied to docs/screenshots/home-desktop.png for the README.
 """
 
 import datetime as dt
-import importlib
 import io
 import os
 import shutil
@@ -43,6 +42,7 @@ pytestmark = [
     # live_server needs committed data; serialized_rollback restores what migrations seeded
     # (the Editors and Publishers groups) for the tests that run after these.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migrated_rows"),
 ]
 
 
@@ -88,23 +88,6 @@ def seed_fixture_path():
 
 def at(day, hour=0, minute=0):
     return timezone.make_aware(dt.datetime(2025, 11, day, hour, minute))
-
-
-@pytest.fixture(autouse=True)
-def migrated_rows(transactional_db):
-    """What the data migrations write (the sides, the Editors and Publishers groups).
-
-    A transactional test ends with a flush; serialized_rollback does not bring these rows
-    back for tests that share the live server, so each test puts them back itself.
-    """
-    from django.apps import apps
-
-    for name, function in (
-        ("0002_editor_and_publisher_groups", "create_groups"),
-        ("0003_datasets_sides_place_paths_corrections", "create_sides"),
-    ):
-        module = importlib.import_module(f"timeline.migrations.{name}")
-        getattr(module, function)(apps, None)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
@@ -57,6 +57,60 @@ class ChangeReasonForm(forms.ModelForm):
         required=False,
         max_length=100,
         help_text=CHANGE_REASON_HELP,
+    )
+    # The version of the row the editor opened: a save from an older one is refused, so two
+    # editors on the same page never silently overwrite each other (issue 10).
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not hasattr(self.instance, "version"):
+            self.fields.pop("opened_version", None)
+        elif self.instance.pk is not None:
+            # The row as stored: History → Revert builds the form from an old version.
+            self.initial["opened_version"] = (
+                type(self.instance)
+                .objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get("opened_version")
+        if "opened_version" in self.fields and self.instance.pk is not None and opened is not None:
+            check_not_changed_since(self.instance, opened)
+        return cleaned
+
+
+def check_not_changed_since(instance, opened):
+    """Refuse a save made from version `opened` when the row has moved on since.
+
+    The admin saves inside one transaction (ModelAdmin.changeform_view), so the row locked
+    here stays locked until this save is written: a second editor waits, then is refused.
+    """
+    model = type(instance)
+    stored = (
+        model.objects.select_for_update()
+        .filter(pk=instance.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if stored is None or stored == opened:
+        return
+    last = model.history.filter(id=instance.pk).select_related("history_user").first()
+    who = "Someone else"
+    when = ""
+    if last is not None:
+        user = last.history_user
+        if user is not None:
+            who = user.get_full_name() or user.get_username()
+        when = f" at {timezone.localtime(last.history_date):%H:%M:%S on %d %b %Y}"
+    name = model._meta.verbose_name
+    raise ValidationError(
+        f"{who} changed this {name}{when}, after you opened it; your changes were not saved; "
+        f"reload the page to see them, then make your changes again.",
+        code="changed_since_opened",
     )
 
 
@@ -122,6 +176,12 @@ class HistoryAdmin(DateRulesMixin, SimpleHistoryAdmin):
     """Records the editor's reason with every save, for the object and its inlines."""
 
     form = ChangeReasonForm
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # One transaction, as the change form has: the version check's lock lasts until the
+        # reverted row is written.
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         obj._change_reason = change_reason_for(form, change)
@@ -360,7 +420,14 @@ class EntryAdmin(HistoryAdmin):
         ("Where and on what source", {"fields": ["places", "sources"]}),
         (
             "Publication",
-            {"fields": ["status", ("published_at", "created_at", "updated_at"), "change_reason"]},
+            {
+                "fields": [
+                    "status",
+                    ("published_at", "created_at", "updated_at"),
+                    "change_reason",
+                    "opened_version",
+                ]
+            },
         ),
     ]
 
@@ -512,7 +579,7 @@ class ClaimAdmin(HistoryAdmin):
         (None, {"fields": ["entry", ("claimant", "kind", "said_at"), "quote", "paraphrase"]}),
         ("Sources", {"fields": ["sources"]}),
         ("Assessment", {"fields": [("assessment", "assessed_on"), "assessment_reason"]}),
-        (None, {"fields": ["position", "change_reason"]}),
+        (None, {"fields": ["position", "change_reason", "opened_version"]}),
     ]
 
     @admin.display(description="Claim")

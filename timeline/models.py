@@ -59,6 +59,34 @@ def unique_slug(instance, value, *, max_length=200):
     return slug
 
 
+# --- Versions: what an ETag and the admin's conflict check compare ---------------------
+
+
+class Versioned(models.Model):
+    """A row whose every save moves its version on by one.
+
+    The API's ETag and If-Match, and the admin's hidden version field, compare it with the
+    row as stored (locked for the write) so a second writer working from an old copy is
+    refused instead of silently overwriting the first (issue 10, no lost update).
+    """
+
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version = (self.version or 0) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+
 # --- Actors and places ---------------------------------------------------------------
 
 
@@ -132,7 +160,7 @@ class ActorQuerySet(models.QuerySet):
         ]
 
 
-class Actor(models.Model):
+class Actor(Versioned):
     class Kind(models.TextChoices):
         STATE = "state", "State"
         GOVERNMENT_BODY = "government_body", "Government body"
@@ -273,7 +301,7 @@ class PlaceQuerySet(models.QuerySet):
         return self.filter(Q(name_key=key) | Q(aliases__name_key=key)).distinct()
 
 
-class Place(models.Model):
+class Place(Versioned):
     class Kind(models.TextChoices):
         COUNTRY = "country", "Country"
         REGION = "region", "Region (oblast, province)"
@@ -483,7 +511,7 @@ class PlaceTree:
 # --- Sources --------------------------------------------------------------------------
 
 
-class Source(models.Model):
+class Source(Versioned):
     class Type(models.TextChoices):
         OFFICIAL_STATEMENT = "official_statement", "Official statement"
         NEWS_REPORT = "news_report", "News report"
@@ -750,7 +778,7 @@ class ImportRun(models.Model):
         return f"{self.dataset} · {self.file_name} · {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class Entry(models.Model):
+class Entry(Versioned):
     class Kind(models.TextChoices):
         TALKS = "talks", "Talks"
         STATEMENT = "statement", "Statement"
@@ -1094,7 +1122,7 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(entry__in=Entry.objects.published())
 
 
-class Claim(models.Model):
+class Claim(Versioned):
     class Kind(models.TextChoices):
         FACTUAL = "factual", "Factual assertion"
         FIGURE = "figure", "Figure"
@@ -1264,7 +1292,7 @@ class FigureQuerySet(models.QuerySet):
         )
 
 
-class Figure(models.Model):
+class Figure(Versioned):
     class Metric(models.TextChoices):
         KILLED = "killed", "Killed"
         INJURED = "injured", "Injured"

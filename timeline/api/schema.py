@@ -45,6 +45,12 @@ class ParallaxAutoSchema(AutoSchema):
                 "No such object visible to you (drafts are invisible to the public), or an "
                 "invalid page cursor.",
             )
+        if method in ("PUT", "PATCH", "DELETE") and has_object:
+            extra["412"] = (
+                ErrorSerializer,
+                "The If-Match ETag is stale: someone changed this since. Nothing was saved; "
+                "the ETag header is the current one.",
+            )
         if method == "DELETE":
             extra["409"] = (ErrorSerializer, "Still used by other records: cannot be deleted.")
         if is_read and self.answers_conditionally():

@@ -11,13 +11,14 @@ from django.http import HttpResponse
 from django.template import engines
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from timeline import services
@@ -91,12 +92,48 @@ def visible_sources(user):
     )
 
 
+def version_etag(version, content):
+    """`W/"<version>.<digest>"`: the row's version, then a digest of the body.
+
+    The version is what If-Match compares (the row a write would change); the digest makes a
+    304 exact when something shown with the row changed (an entry's claims, an actor's name).
+    """
+    digest = hashlib.md5(content, usedforsecurity=False).hexdigest()
+    return f'W/"{version}.{digest}"' if version is not None else f'W/"{digest}"'
+
+
+def etag_versions(header):
+    """The versions named by an If-Match header; ["*"] for any."""
+    if header.strip() == "*":
+        return ["*"]
+    versions = []
+    for tag in parse_etags(header.replace('W/"', '"')):
+        tag = tag.strip('"')
+        versions.append(tag.split(".", 1)[0] if "." in tag else None)
+    return versions
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "Someone changed this since you read it: your change was not saved. Fetch it again "
+        "(the ETag header is the current one), reapply your change and send it with that ETag "
+        "in If-Match."
+    )
+    default_code = "precondition_failed"
+
+
 class ConditionalGetMixin:
-    """ETag (weak, from the rendered body) and Last-Modified on reads; 304 when they match.
+    """ETag and Last-Modified on reads; 304 when they match. If-Match on writes.
 
     The body is still built: what is saved is the transfer, and the check is exact whatever
     changed (a claim, a figure, a source) because the ETag hashes what the client would get.
+    A single object's ETag also carries the row's version (the same on GET, create and
+    update), which If-Match on PUT, PATCH and DELETE compares with the row as stored.
     """
+
+    # The version of the object a response shows, set by retrieve, create and update.
+    etag_version = None
 
     def last_modified_of(self, obj):
         """A change time kept on the row itself, if the model has one."""
@@ -116,17 +153,36 @@ class ConditionalGetMixin:
             stamps += [row["history_date"] for row in combined.order_by("-history_date")[:1]]
         self.last_modified = max(stamps) if stamps else None
 
+    def check_if_match(self, stored_version):
+        """412, with the current ETag, unless If-Match (when sent) names `stored_version`."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return
+        versions = etag_versions(header)
+        if "*" in versions or str(stored_version) in versions:
+            return
+        self.etag_version = stored_version
+        raise PreconditionFailed()
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         # What a caller sees depends on who they are (editors see drafts).
         patch_vary_headers(response, ["Authorization"])
-        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        if response.status_code == 412 and self.etag_version is not None:
+            response["ETag"] = self.current_etag()
+            return response
+        reading = request.method in ("GET", "HEAD")
+        if response.status_code not in ((200,) if reading else (200, 201)):
             return response
         if not isinstance(response, Response) or response.streaming:
             return response
+        if not reading and self.etag_version is None:
+            return response
         response.render()
-        etag = f'W/"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        etag = version_etag(self.etag_version, response.content)
         response["ETag"] = etag
+        if not reading:
+            return response
         last_modified = getattr(self, "last_modified", None)
         timestamp = int(last_modified.timestamp()) if last_modified else None
         if timestamp is not None:
@@ -134,6 +190,15 @@ class ConditionalGetMixin:
         return get_conditional_response(
             request, etag=etag, last_modified=timestamp, response=response
         )
+
+    def current_etag(self):
+        """The ETag a GET would answer now: the body as this caller would read it."""
+        instance = self.get_queryset().filter(pk=self.write_target.pk).first()
+        if instance is None:
+            return f'W/"{self.etag_version}"'
+        body = self.get_read_serializer(instance).data
+        content = JSONRenderer().render(body, renderer_context={"request": self.request})
+        return version_etag(instance.version, content)
 
 
 class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
@@ -176,6 +241,7 @@ class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         self.remember_last_modified([instance])
+        self.etag_version = instance.version
         return Response(self.get_serializer(instance).data)
 
     def create(self, request, *args, **kwargs):
@@ -188,12 +254,35 @@ class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
         headers = {"Location": data["api_url"]} if data.get("api_url") else {}
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
+    def lock_for_write(self, instance):
+        """Inside the write's transaction: lock the row, check If-Match against the version
+        as stored, and carry that version on (a writer waiting for the lock then sees the
+        first writer's version, not the one it read). On SQLite the transaction itself is
+        the lock: IMMEDIATE (config/settings.py) lets one writer in at a time."""
+        self.write_target = instance
+        stored = (
+            type(instance)
+            .objects.select_for_update()
+            .filter(pk=instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if stored is None:
+            raise exceptions.NotFound()
+        self.check_if_match(stored)
+        instance.version = stored
+
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object()
+        self.write_target = instance
+        # Checked first on the row as read (a stale copy fails before validation), then
+        # again under the lock, where it counts.
+        self.check_if_match(instance.version)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
+            self.lock_for_write(instance)
             instance = serializer.save()
             self.after_write(instance)
         return Response(self.read_representation(instance))
@@ -203,7 +292,10 @@ class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
         reason = serializers.change_reason(
             self.request, str(body.get("change_reason", "")), action="delete"
         )
+        self.write_target = instance
+        self.check_if_match(instance.version)
         with transaction.atomic():
+            self.lock_for_write(instance)
             serializers.stamp(instance, user=self.request.user, reason=reason)
             instance.delete()
             self.after_write(instance)
@@ -214,6 +306,7 @@ class ApiViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
     def read_representation(self, instance):
         # Read back through the queryset: annotations (is_current) and prefetches.
         instance = self.get_queryset().filter(pk=instance.pk).first() or instance
+        self.etag_version = instance.version
         return self.get_read_serializer(instance).data
 
 
