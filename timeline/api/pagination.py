@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as BadRequest
 from rest_framework.pagination import CursorPagination
 
 
@@ -16,6 +17,24 @@ class CursorPage(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = ("-id",)
+
+    def get_page_size(self, request):
+        """The schema says `page_size` is one whole number from 1: anything else is a 400
+        (DRF would fall back to the default and answer as if it were right)."""
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        value = values[0]
+        if len(values) > 1 or not value.isascii() or not value.isdigit() or int(value) < 1:
+            raise BadRequest({self.page_size_query_param: ["Give one whole number from 1."]})
+        return min(int(value), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1}
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         try:

@@ -19,6 +19,14 @@ SAFE_METHODS = ("GET", "HEAD")
 
 
 class ParallaxAutoSchema(AutoSchema):
+    def get_auth(self):
+        """Reads are public: anonymous access (`{}`) is one of the alternatives, so clients
+        generated from the schema do not send credentials for nothing."""
+        auths = super().get_auth()
+        if self.method.upper() in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         method = self.method.upper()

@@ -113,6 +113,11 @@ class PlaceSummarySerializer(serializers.ModelSerializer):
     longitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
     )
+    # Declared: a read-only field generated from the model loses allow_blank, and with it the
+    # empty value that a place without coordinates has in the schema's enum.
+    coordinate_precision = serializers.ChoiceField(
+        choices=Place.CoordinatePrecision.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Place
@@ -168,7 +173,7 @@ class ClaimInEntrySerializer(serializers.ModelSerializer):
 
 class FigureInEntrySerializer(serializers.ModelSerializer):
     scope = PlaceSummarySerializer(read_only=True)
-    reported_by = ActorSummarySerializer(read_only=True)
+    reported_by = ActorSummarySerializer(read_only=True, allow_null=True)
     display_value = serializers.CharField(read_only=True)
 
     class Meta:
@@ -471,7 +476,8 @@ class EntryWriteSerializer(CleanModelSerializer):
 
 
 class ClaimEvidenceSerializer(serializers.ModelSerializer):
-    entry = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # Null when the evidence is another claim (other_claim), not an entry.
+    entry = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = ClaimEvidence
