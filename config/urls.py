@@ -10,3 +10,5 @@ urlpatterns = [
     path("api/", include("timeline.api.urls")),
     path("", include("timeline.urls")),
 ]
+
+handler500 = "timeline.errors.server_error"
