@@ -79,3 +79,13 @@ vendor:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts
+
+# A consistent copy while the site runs: backups/parallax-<timestamp>.sqlite3 (SQLite's online
+# backup API) or .dump (pg_dump, when DATABASE_URL is PostgreSQL).
+backup: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py backup
+
+# make restore FILE=backups/parallax-20251125-040000.sqlite3 (replaces the database whole).
+restore: install
+	@test -n "$(FILE)" || (echo "Say which backup: make restore FILE=backups/parallax-....sqlite3" && exit 2)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py restore "$(FILE)"
