@@ -89,3 +89,10 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || (echo "Say which backup: make restore FILE=backups/parallax-....sqlite3" && exit 2)
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py restore "$(FILE)"
+
+# 50 readers and 3 editors writing through the API against gunicorn on 127.0.0.1 for
+# LOAD_SECONDS (default 60), on SQLite, or PostgreSQL when DATABASE_URL names a server.
+# Fails on any 5xx or any write lost. See docs/benchmarks.md, "Load with writes".
+LOAD_SECONDS ?= 60
+load: install
+	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python scripts/load.py
