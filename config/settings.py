@@ -245,6 +245,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/minute"),
     },
+    # Behind N proxies, the client's address is read from X-Forwarded-For so that each
+    # reader has a bucket of their own, not one bucket for everyone behind the proxy.
+    "NUM_PROXIES": envint("API_NUM_PROXIES", None),
 }
 
 SPECTACULAR_SETTINGS = {
