@@ -3,31 +3,36 @@
 from django.db import migrations, models
 
 
-# SQLite adds a NOT NULL column by rebuilding the table, which the full-text index's triggers
-# (migration 0004) would break on: they come off for the rebuild and go back on after it,
-# re-indexing what is there.
-def search_off(apps, schema_editor):
+# SQLite adds a NOT NULL column by rebuilding the table, and a rebuilt table loses its
+# triggers (the pulse roll-up's, migration 0005) while others' triggers that name it (the
+# full-text index's, migration 0004) break during it: both come off for the rebuild and go
+# back on after it. No entry or figure changes here, so the roll-up's counts stay right; the
+# full-text index is rebuilt whole by its install.
+def triggers_off(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
-        from timeline.search import uninstall
+        from timeline import rollup, search
 
-        uninstall(schema_editor)
+        search.uninstall(schema_editor)
+        rollup.uninstall(schema_editor)
 
 
-def search_on(apps, schema_editor):
+def triggers_on(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
-        from timeline.search import install
+        from timeline import rollup, search
 
-        install(schema_editor)
+        search.install(schema_editor)
+        for statement in rollup.SQLITE_CREATE:
+            schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0004_full_text_search'),
+        ('timeline', '0005_day_counts'),
     ]
 
     operations = [
-        migrations.RunPython(search_off, search_on, elidable=False),
+        migrations.RunPython(triggers_off, triggers_on, elidable=False),
         migrations.AddField(
             model_name='actor',
             name='version',
@@ -88,5 +93,5 @@ class Migration(migrations.Migration):
             name='version',
             field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
-        migrations.RunPython(search_on, search_off, elidable=False),
+        migrations.RunPython(triggers_on, triggers_off, elidable=False),
 ]
