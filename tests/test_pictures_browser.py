@@ -11,7 +11,6 @@ from django.conf import settings
 from tests.test_browser import (  # noqa: F401  (fixtures)
     browser,
     entry_with_revisions,
-    migrated_rows,
     page,
     screenshot,
     story,
@@ -20,6 +19,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migrated_rows"),  # from conftest.py
 ]
 DOCS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
