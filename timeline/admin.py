@@ -64,9 +64,8 @@ class ChangeReasonForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not hasattr(self.instance, "version"):
-            self.fields.pop("opened_version", None)
-        elif self.instance.pk is not None:
+        # Models without a version (datasets) carry the field empty and are not checked.
+        if hasattr(self.instance, "version") and self.instance.pk is not None:
             # The row as stored: History → Revert builds the form from an old version.
             self.initial["opened_version"] = (
                 type(self.instance)
@@ -78,7 +77,8 @@ class ChangeReasonForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         opened = cleaned.get("opened_version")
-        if "opened_version" in self.fields and self.instance.pk is not None and opened is not None:
+        versioned = hasattr(self.instance, "version") and self.instance.pk is not None
+        if versioned and opened is not None:
             check_not_changed_since(self.instance, opened)
         return cleaned
 
