@@ -3,7 +3,13 @@
 import pytest
 
 from timeline.models import Claim, Entry, EntryActor, Place
-from timeline.search import SearchQueryError, parse_query, search_entries, search_index_rebuild
+from timeline.search import (
+    SearchQueryError,
+    parse_query,
+    search_entries,
+    search_index_deferred,
+    search_index_rebuild,
+)
 
 from . import factories
 
@@ -98,6 +104,29 @@ def test_bulk_created_entries_are_found(db):
     search_index_rebuild([entry.pk for entry in entries])
     assert len(found("quarry")) == 3
     assert found("denies") == ["imported-0"]
+
+
+def test_deferred_indexing_indexes_the_named_entries_once_at_the_end(db):
+    with search_index_deferred() as index:
+        first = factories.EntryFactory(title="Quarry shelled", slug="quarry-shelled")
+        second = factories.EntryFactory(title="Quarry flooded", slug="quarry-flooded")
+        assert found("quarry") == []  # the triggers did nothing inside the block
+        index.add([first.pk])
+    assert found("quarry") == ["quarry-shelled"]  # only what was named
+    # The triggers are back: later writes are indexed as they happen.
+    second.title = "Quarry flooded again"
+    second.save()
+    factories.EntryFactory(title="Quarry road mined", slug="quarry-road-mined")
+    assert set(found("quarry")) == {"quarry-shelled", "quarry-flooded", "quarry-road-mined"}
+
+
+def test_an_exception_inside_deferred_indexing_leaves_the_triggers_in_place(db):
+    with pytest.raises(RuntimeError), search_index_deferred():
+        factories.EntryFactory(title="Rolled back", slug="rolled-back")
+        raise RuntimeError("disk full")
+    assert not Entry.objects.filter(slug="rolled-back").exists()
+    factories.EntryFactory(title="Quarry shelled", slug="quarry-shelled")
+    assert found("quarry") == ["quarry-shelled"]
 
 
 def test_results_keep_the_timeline_order(db):

@@ -13,7 +13,8 @@ Both are created by migration 0004 and kept in step by triggers in the database:
 inserted, changed or deleted; a claim, an entry's actor or place added, changed or removed;
 an actor or place renamed (its entries are re-indexed). Triggers fire for bulk_create too;
 `search_index_rebuild()` re-indexes some or all entries for anything written around them
-(raw SQL, a restored dump).
+(raw SQL, a restored dump). Bulk writers (the import) suspend the triggers' work with
+`search_index_deferred()` and re-index what they wrote in one statement at its end.
 
 The query language is the one readers know from search engines (PostgreSQL's
 websearch_to_tsquery): words must all appear, "quoted words" are a phrase, `OR` between
@@ -24,10 +25,11 @@ the reader.
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django import forms
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 MAX_TERMS = 16
@@ -226,29 +228,24 @@ POSTGRESQL_DOCUMENT = """
         WHERE ep.entry_id = e.id), ''))
 """
 
-POSTGRESQL_CREATE = [
-    # No foreign key: Django's flush truncates timeline_entry without CASCADE. The entry's
-    # delete trigger removes its row; ids are never reused.
-    "CREATE TABLE timeline_entrysearch (entry_id bigint PRIMARY KEY, document tsvector NOT NULL)",
-    "CREATE INDEX timeline_entrysearch_document ON timeline_entrysearch USING gin (document)",
-    f"""
-    CREATE FUNCTION timeline_entrysearch_refresh(ids bigint[]) RETURNS void AS $$
-        INSERT INTO timeline_entrysearch (entry_id, document)
-        SELECT e.id, {POSTGRESQL_DOCUMENT} FROM timeline_entry e WHERE e.id = ANY(ids)
-        ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document;
-    $$ LANGUAGE sql
-    """,
-    f"""
-    CREATE FUNCTION timeline_entrysearch_trigger() RETURNS trigger AS $$
+# The trigger function does nothing while the transaction has set DEFERRED_SETTING (see
+# search_index_deferred); {deferred} is that check, or nothing for the function as migration
+# 0004 first wrote it.
+DEFERRED_SETTING = "parallax.search_index_deferred"
+POSTGRESQL_DEFERRED_CHECK = (
+    f"IF current_setting('{DEFERRED_SETTING}', true) = 'on' THEN RETURN NULL; END IF;\n        "
+)
+POSTGRESQL_TRIGGER_FUNCTION_TEMPLATE = """
+    CREATE OR REPLACE FUNCTION timeline_entrysearch_trigger() RETURNS trigger AS $$
     BEGIN
-        IF TG_TABLE_NAME = 'timeline_entry' THEN
+        {deferred}IF TG_TABLE_NAME = 'timeline_entry' THEN
             IF TG_OP = 'DELETE' THEN
                 DELETE FROM timeline_entrysearch WHERE entry_id = OLD.id;
             ELSE
                 PERFORM timeline_entrysearch_refresh(ARRAY[NEW.id]);
             END IF;
         ELSIF TG_TABLE_NAME = 'timeline_actor' THEN
-            PERFORM timeline_entrysearch_refresh(ARRAY({_actor_entries("NEW.id")}));
+            PERFORM timeline_entrysearch_refresh(ARRAY({actor_entries}));
         ELSIF TG_TABLE_NAME = 'timeline_place' THEN
             PERFORM timeline_entrysearch_refresh(ARRAY(
                 SELECT entry_id FROM timeline_entry_places WHERE place_id = NEW.id));
@@ -263,7 +260,31 @@ POSTGRESQL_CREATE = [
         RETURN NULL;
     END
     $$ LANGUAGE plpgsql
+    """
+
+
+def postgresql_trigger_function(*, deferrable=True):
+    return POSTGRESQL_TRIGGER_FUNCTION_TEMPLATE.format(
+        deferred=POSTGRESQL_DEFERRED_CHECK if deferrable else "",
+        actor_entries=_actor_entries("NEW.id"),
+    )
+
+
+POSTGRESQL_TRIGGER_FUNCTION = postgresql_trigger_function()
+
+POSTGRESQL_CREATE = [
+    # No foreign key: Django's flush truncates timeline_entry without CASCADE. The entry's
+    # delete trigger removes its row; ids are never reused.
+    "CREATE TABLE timeline_entrysearch (entry_id bigint PRIMARY KEY, document tsvector NOT NULL)",
+    "CREATE INDEX timeline_entrysearch_document ON timeline_entrysearch USING gin (document)",
+    f"""
+    CREATE FUNCTION timeline_entrysearch_refresh(ids bigint[]) RETURNS void AS $$
+        INSERT INTO timeline_entrysearch (entry_id, document)
+        SELECT e.id, {POSTGRESQL_DOCUMENT} FROM timeline_entry e WHERE e.id = ANY(ids)
+        ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document;
+    $$ LANGUAGE sql
     """,
+    POSTGRESQL_TRIGGER_FUNCTION,
     "CREATE TRIGGER timeline_entrysearch_entry AFTER INSERT OR UPDATE OF title, summary "
     "OR DELETE ON timeline_entry FOR EACH ROW EXECUTE FUNCTION timeline_entrysearch_trigger()",
     *(
@@ -328,6 +349,61 @@ def search_index_rebuild(entry_ids=None, *, batch_size=5000):
                 for statement in sqlite_refresh(listed).split(";"):
                     if statement.strip():
                         cursor.execute(statement)
+
+
+class DeferredIndex:
+    """What search_index_deferred yields: `add(entry_ids)` names entries to re-index at the end."""
+
+    TABLE = "parallax_search_reindex"
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add(self, entry_ids):
+        rows = [(int(pk),) for pk in entry_ids]
+        if rows:
+            self.cursor.executemany(
+                f"INSERT INTO {self.TABLE} (id) VALUES (%s) ON CONFLICT DO NOTHING", rows
+            )
+
+
+@contextmanager
+def search_index_deferred():
+    """For bulk writes (an import): the index's triggers do no work inside the block, and when
+    it ends the entries named with `add(ids)` are re-indexed in one statement.
+
+    Inside the caller's transaction, and a savepoint of its own: an exception rolls the
+    triggers' suspension back with everything else, so no committed state ever lacks them.
+    SQLite drops the triggers and creates them again (its schema changes are transactional;
+    other connections see neither, and cannot write meanwhile: the transaction holds the
+    write lock). PostgreSQL sets a transaction-local setting that the trigger function reads
+    (DEFERRED_SETTING; migration 0007), so other sessions keep indexing as they write and no
+    table is locked. Every entry written inside the block whose title, summary, actors or
+    places changed must be added, or the index misses it (search_index_rebuild mends that).
+    """
+    vendor = connection.vendor
+    if vendor not in ("sqlite", "postgresql"):
+        yield DeferredIndex(None)
+        return
+    table = DeferredIndex.TABLE
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} (id bigint PRIMARY KEY)")
+        if vendor == "sqlite":
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER timeline_entry_fts_{name}")
+        else:
+            cursor.execute("SELECT set_config(%s, 'on', true)", [DEFERRED_SETTING])
+        yield DeferredIndex(cursor)
+        if vendor == "sqlite":
+            for name, (when, body) in SQLITE_TRIGGERS.items():
+                cursor.execute(f"CREATE TRIGGER timeline_entry_fts_{name} {when} BEGIN {body} END")
+            for statement in sqlite_refresh(f"SELECT id FROM temp.{table}").split(";"):
+                if statement.strip():
+                    cursor.execute(statement)
+        else:
+            cursor.execute("SELECT set_config(%s, 'off', true)", [DEFERRED_SETTING])
+            cursor.execute(f"SELECT timeline_entrysearch_refresh(ARRAY(SELECT id FROM {table}))")
+        cursor.execute(f"DROP TABLE {table}")
 
 
 class SearchQueryField(forms.CharField):
