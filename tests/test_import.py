@@ -4,6 +4,7 @@ The samples are in tests/data/import/ (their quirks are listed in test_import_re
 each test imports copies from a temporary directory, so reports never land in the tree.
 """
 
+import contextlib
 import csv
 import io
 import json
@@ -12,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.utils import timezone
 
 from timeline import services
-from timeline.importing import KINDS, EventFile, event_format
+from timeline.importing import KINDS, EventFile, ImportFileError, event_format
 from timeline.importing import writer as import_writer
 from timeline.models import (
     ENTRY_KINDS_BY_TRACK,
@@ -301,6 +303,61 @@ def test_an_exception_halfway_leaves_nothing_from_the_file(data, monkeypatch):
     run = ImportRun.objects.get()
     assert run.outcome == ImportRun.Outcome.FAILED
     assert "disk full" in run.message
+
+
+def test_search_stays_in_step_after_a_failed_import(data, monkeypatch):
+    def fail(self, *args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(import_writer._Writer, "_create", fail)
+    events = EventFile(data / "acled-ukraine.csv", event_format("acled"))
+    with pytest.raises(RuntimeError):
+        import_writer.events_import(events=events)
+    # The import's suspension of the index's triggers was rolled back with the rest.
+    factories.EntryFactory(title="Quarry shelled", slug="quarry-shelled")
+    assert search_entries(Entry.objects.all(), "quarry").get().slug == "quarry-shelled"
+
+
+def snapshot():
+    return (
+        sorted(
+            Entry.objects.values_list(
+                "external_id", "title", "slug", "kind", "occurred_at", "precision", "raw_row"
+            )
+        ),
+        sorted(Figure.objects.values_list("entry__external_id", "metric", "best", "scope__name")),
+        sorted(Place.objects.values_list("name", "slug", "depth", "latitude", "longitude")),
+        sorted(Entry.places.through.objects.values_list("entry__external_id", "place__name")),
+        sorted(Entry.actors.through.objects.values_list("entry__external_id", "actor__name")),
+        Entry.history.count(),
+        Figure.history.count(),
+        sorted(search_entries(Entry.objects.all(), "Pokrovsk").values_list("external_id")),
+    )
+
+
+def test_parsing_in_a_second_process_imports_the_same(data):
+    results = []
+    for background in (True, False):
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            events = EventFile(data / "acled-ukraine.csv", event_format("acled"))
+            result = import_writer.events_import(events=events, background=background, batch_size=4)
+            results.append((result.as_counts(), snapshot()))
+            raise RuntimeError("roll back, to import again")
+    (counts, imported), (counts_here, imported_here) = results
+    assert counts == counts_here
+    assert counts["created"] == 11
+    assert imported == imported_here
+    assert imported[-1] == [("UKR200003",)]
+
+
+def test_a_background_read_error_is_raised_in_the_writer(data):
+    path = data / "acled-ukraine.csv"
+    events = EventFile(path, event_format("acled"))
+    with path.open("a", encoding="utf-8") as file:  # an unbalanced quote past the limit
+        file.write('UKR1,"never closed\n' + "x" * 2_000_000)
+    with pytest.raises(ImportFileError, match="not valid CSV from line"):
+        import_writer.events_import(events=events, background=True)
+    assert not Entry.objects.exists()
 
 
 def test_a_dry_run_writes_nothing_but_its_record(data):

@@ -9,9 +9,14 @@ the file as a whole (ImportFileError) does, and that is raised before the first 
 from __future__ import annotations
 
 import datetime
+import gc
+import multiprocessing
+import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty, Full
 
 from .dedupe import last_lines_of_repeated_ids
 from .formats import EventFormat
@@ -121,6 +126,99 @@ class EventFile:
                 yield SkippedRow(line, external_id, skipped.reason)
             except RowRejected as rejected:
                 yield RejectedRow(line, external_id, rejected.column, rejected.reason)
+
+    def batches(self, size: int, *, background: bool = False) -> Iterator[list[Outcome]]:
+        """The outcomes in lists of up to `size`, in file order; `row_count` is set before
+        the first. With `background`, a second process reads and parses the file while the
+        caller writes the previous batch (see _parse_in_background)."""
+        if background:
+            yield from _parse_in_background(self, size)
+            return
+        if self._kept_lines is None:
+            self.scan()
+        batch: list[Outcome] = []
+        for outcome in self:
+            batch.append(outcome)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+# Batches parsed ahead of the writer at most: memory stays flat whatever the file's length.
+BACKGROUND_QUEUE_BATCHES = 4
+_POLL_SECONDS = 1.0
+
+
+def _parse_in_background(events: EventFile, size: int) -> Iterator[list[Outcome]]:
+    """Parse in a forked process that sends batches through a bounded queue.
+
+    Reading, decoding and cleaning a row costs about as much as writing it, and a second
+    core can do it meanwhile. The child gets the parent's memory by fork (no re-import, no
+    database use: it only reads the file) and ends with os._exit, so it never touches the
+    parent's connection. It stops if the parent goes away; the parent stops it if the
+    writer fails. An error in the child (an unreadable file) is raised again here.
+    """
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=BACKGROUND_QUEUE_BATCHES)
+    child = context.Process(
+        target=_parse_child, args=(events, size, queue, os.getpid()), daemon=True
+    )
+    child.start()
+    try:
+        while True:
+            try:
+                kind, payload = queue.get(timeout=_POLL_SECONDS)
+            except Empty:
+                if not child.is_alive():
+                    raise ImportFileError(
+                        f"Reading {events.path} stopped unexpectedly (exit code {child.exitcode})."
+                    ) from None
+                continue
+            if kind == "count":
+                events.row_count = payload
+            elif kind == "batch":
+                yield payload
+            elif kind == "error":
+                raise payload
+            else:  # "done"
+                break
+        child.join()
+    finally:
+        if child.is_alive():
+            child.terminate()
+            child.join()
+        queue.close()
+
+
+def _parse_child(events: EventFile, size: int, queue, parent: int) -> None:
+    gc.freeze()  # what fork brought along is never garbage: collections skip it
+
+    def send(kind, payload=None):
+        while True:
+            try:
+                queue.put((kind, payload), timeout=_POLL_SECONDS)
+                return
+            except Full:
+                if os.getppid() != parent:  # the writer is gone (killed): stop reading
+                    os._exit(1)
+
+    try:
+        events.scan()
+        send("count", events.row_count)
+        for batch in events.batches(size):
+            send("batch", batch)
+        send("done")
+    except Exception as error:  # noqa: BLE001 (sent to the parent, raised there)
+        try:
+            pickle.dumps(error)
+        except Exception:  # noqa: BLE001 (an exception that cannot travel: its message can)
+            error = ImportFileError(f"Reading {events.path} failed: {error}")
+        send("error", error)
+    finally:
+        queue.close()
+        queue.join_thread()
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,82 @@ class EventRecord:
     raw: dict[str, str] = field(default_factory=dict)
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
+    def __reduce__(self):
+        # Records cross from a parsing process to the writer by the hundred thousand
+        # (events.py): pickled as flat tuples, they cost a fraction of what rebuilding
+        # each dataclass and NamedTuple field by field does.
+        return (
+            _event_record,
+            (
+                self.line,
+                self.external_id,
+                self.track,
+                self.kind,
+                self.title,
+                self.summary,
+                self.occurred_on,
+                self.precision,
+                self.occurred_at,
+                self.ended_on,
+                tuple(map(tuple, self.places)),
+                None if self.latitude is None else str(self.latitude),
+                None if self.longitude is None else str(self.longitude),
+                self.coordinate_precision,
+                tuple(map(tuple, self.actors)),
+                tuple((f.metric, f.best, f.low, f.high, f.note, f.breakdown) for f in self.figures),
+                self.source_text,
+                self.source_url,
+                self.raw,
+                self.warnings,
+            ),
+        )
+
+
+def _event_record(
+    line,
+    external_id,
+    track,
+    kind,
+    title,
+    summary,
+    occurred_on,
+    precision,
+    occurred_at,
+    ended_on,
+    places,
+    latitude,
+    longitude,
+    coordinate_precision,
+    actors,
+    figures,
+    source_text,
+    source_url,
+    raw,
+    warnings,
+):
+    return EventRecord(
+        line,
+        external_id,
+        track,
+        kind,
+        title,
+        summary,
+        occurred_on,
+        precision,
+        occurred_at,
+        ended_on,
+        [PlaceRecord._make(place) for place in places],
+        None if latitude is None else Decimal(latitude),
+        None if longitude is None else Decimal(longitude),
+        coordinate_precision,
+        [ActorRecord._make(actor) for actor in actors],
+        [FigureRecord(*figure) for figure in figures],
+        source_text,
+        source_url,
+        raw,
+        warnings,
+    )
+
 
 class RowRejected(Exception):
     """The row cannot become an event; the report names the column and the reason."""

@@ -35,12 +35,16 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gc
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -64,6 +68,7 @@ from timeline.models import (
     alias_lines,
     name_key,
 )
+from timeline.search import search_index_deferred
 
 from .events import DuplicateRow, EventFile, RejectedRow, SkippedRow, read_withdrawn
 from .records import DatasetInfo, EventRecord, FigureRecord, shorten
@@ -121,6 +126,65 @@ COMPARED_FIELDS = (
     "raw_row",
 )
 REPORT_COLUMNS = ("line", "external_id", "column", "reason", "outcome")
+
+# What the import writes for each new entry, figure and place, in this order (_Table).
+ENTRY_COLUMNS = (
+    "id",
+    "title",
+    "slug",
+    "summary",
+    "track",
+    "kind",
+    "occurred_at",
+    "precision",
+    "ended_at",
+    "coordinate_precision",
+    "external_id",
+    "raw_row",  # last: the historical entry has every column but this one
+)
+FIGURE_COLUMNS = (
+    "id",
+    "entry_id",
+    "metric",
+    "scope_id",
+    "breakdown",
+    "low",
+    "best",
+    "high",
+    "note",
+)
+PLACE_COLUMNS = (
+    "id",
+    "name",
+    "name_key",
+    "slug",
+    "kind",
+    "parent_id",
+    "path",
+    "depth",
+    "latitude",
+    "longitude",
+    "coordinate_precision",
+)
+# SQLite's page cache for the import's connection while it runs (KiB, as PRAGMA cache_size
+# takes it when negative): the default 2 MB makes a transaction of this size spill pages to
+# the journal over and over. Restored when the import ends; durability is left as it is.
+SQLITE_IMPORT_CACHE_KIB = 128 * 1024
+# From this size up, a second process parses the file while this one writes (plain bytes on
+# disk, so a gzip file's threshold is in compressed bytes). Below it, forking costs more
+# than it saves.
+BACKGROUND_PARSE_MIN_BYTES = 4 << 20
+
+
+class NewFigure(NamedTuple):
+    entry_id: int
+    metric: str
+    scope_id: int
+    breakdown: str
+    low: int | None
+    best: int
+    high: int | None
+    note: str
 
 
 class _DryRun(Exception):
@@ -230,13 +294,16 @@ def events_import(
     user=None,
     progress: Callable[[int, int | None], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    background: bool | None = None,
 ) -> ImportResult:
     """Apply a dataset file whole, or not at all; return what it did.
 
     `events` is an opened EventFile (its header already checked). `status` is what new
     entries get (published or review). `withdrawn` is a list of external ids to unpublish.
-    `progress(rows_done, rows_total)` is called after each batch. An ImportRun is recorded in
-    every case: applied, dry run, or failed (then the exception is raised again).
+    `progress(rows_done, rows_total)` is called after each batch. `background` parses the
+    file in a second process (default: when it is at least BACKGROUND_PARSE_MIN_BYTES). An
+    ImportRun is recorded in every case: applied, dry run, or failed (then the exception is
+    raised again).
     """
     if status not in (Entry.Status.PUBLISHED, Entry.Status.REVIEW):
         raise ValueError(f"An import creates published or review entries, not {status!r}.")
@@ -263,7 +330,9 @@ def events_import(
             writer = _Writer(
                 run=run, status=status, user=user, group=group, result=result, report=report
             )
-            writer.apply_file(events, progress=progress, batch_size=batch_size)
+            writer.apply_file(
+                events, progress=progress, batch_size=batch_size, background=background
+            )
             if withdrawn is not None:
                 writer.withdraw(withdrawn)
             run.counts = result.as_counts()
@@ -333,21 +402,21 @@ def _batches(items: Iterable, size: int):
 
 
 class _Slugs:
-    """Unique slugs for rows written by bulk_create (which skips save()): one query per batch."""
+    """Unique slugs for rows written in bulk (which skips save()): one query per batch, or
+    none with `preload` (every slug the table has, read once: for places and actors, which
+    number thousands where entries number hundreds of thousands)."""
 
-    def __init__(self, model):
+    def __init__(self, model, *, preload: bool = False):
         self.model = model
         self.used: set[str] = set()
         self.suffixed: dict[str, int] = {}
+        self.preloaded = preload
+        if preload:
+            self.used = set(model.objects.values_list("slug", flat=True))
 
     def assign(self, wanted: list[str], fallback: str) -> list[str]:
         bases = [(slugify(text)[:190].strip("-") or fallback) for text in wanted]
-        taken = set(
-            self.model.objects.filter(slug__in=set(bases) - self.used).values_list(
-                "slug", flat=True
-            )
-        )
-        self.used |= taken
+        self.used |= self._taken(set(bases) - self.used)
         slugs = []
         for base in bases:
             slug = base
@@ -355,11 +424,7 @@ class _Slugs:
                 if base not in self.suffixed:
                     # One query per repeated name for the whole import: "Kharkiv" the region
                     # and "Kharkiv" the city meet once, then the counter runs in memory.
-                    self.used |= set(
-                        self.model.objects.filter(slug__startswith=f"{base}-").values_list(
-                            "slug", flat=True
-                        )
-                    )
+                    self.used |= self._suffixed(base)
                     self.suffixed[base] = 2
                 suffix = self.suffixed[base]
                 while f"{base}-{suffix}" in self.used:
@@ -370,30 +435,34 @@ class _Slugs:
             slugs.append(slug)
         return slugs
 
+    def _taken(self, slugs: set[str]) -> set[str]:
+        """Which of `slugs` the table has: one statement with one parameter, whatever their
+        number (the ORM's IN would prepare one parameter per slug)."""
+        if not slugs or self.preloaded:
+            return set()
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        if connection.vendor == "sqlite":
+            sql = f"SELECT slug FROM {table} WHERE slug IN (SELECT value FROM json_each(%s))"  # noqa: S608
+            param = json.dumps(sorted(slugs))
+        elif connection.vendor == "postgresql":
+            sql = f"SELECT slug FROM {table} WHERE slug = ANY(%s)"  # noqa: S608
+            param = sorted(slugs)
+        else:
+            return set(self.model.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [param])
+            return {row[0] for row in cursor.fetchall()}
 
-PLAIN_FIELDS = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.ForeignKey,
-)
-
-
-def _converter(field):
-    if isinstance(field, PLAIN_FIELDS) and not isinstance(field, models.JSONField):
-        return None
-    if isinstance(field, models.DateTimeField | models.UUIDField):
-        # The same few moments (the import's time) and one save group recur on every row.
-        cache = {}
-
-        def convert(value):
-            if value not in cache:
-                cache[value] = field.get_db_prep_save(value, connection)
-            return cache[value]
-
-        return convert
-    return lambda value: field.get_db_prep_save(value, connection)
+    def _suffixed(self, base: str) -> set[str]:
+        """The table's slugs that start with `base-`. On SQLite (binary collation) as a range,
+        which its index serves; its LIKE ignores case and scans the table."""
+        if self.preloaded:
+            return set()
+        if connection.vendor == "sqlite":
+            found = self.model.objects.filter(slug__gte=f"{base}-", slug__lt=f"{base}.")
+        else:
+            found = self.model.objects.filter(slug__startswith=f"{base}-")
+        return set(found.values_list("slug", flat=True))
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -421,82 +490,124 @@ def reserve_ids(model, count: int) -> list[int]:
     return list(range(highest + 1, highest + 1 + count))
 
 
-def fast_insert(model, objs: list, *, history: dict | None = None) -> None:
-    """INSERT `objs` with executemany, giving them primary keys first; with `history`, their
-    historical rows too (history_type "+"), as simple_history's bulk_history_create would.
-
-    bulk_create spends most of its time compiling a statement for every 40-odd rows (SQLite's
-    parameter limit); this prepares each row once and lets the driver do the rest.
-    """
-    if not objs:
+def write_rows(table: str, columns: list[str], rows: list) -> None:
+    """Rows of values ready for the driver into `table`: COPY on PostgreSQL (psycopg's
+    `cursor.copy()`), executemany elsewhere. The ORM's per-object work would be most of an
+    import's time at a dataset's size."""
+    if not rows:
         return
-    unnumbered = [obj for obj in objs if obj.pk is None]
-    for obj, pk in zip(unnumbered, reserve_ids(model, len(unnumbered)), strict=True):
-        obj.pk = pk
-    fields = model._meta.concrete_fields
-    _executemany(
-        model,
-        fields,
-        ([field.pre_save(obj, True) for field in fields] for obj in objs),
-    )
-    if history is not None:
-        insert_history(model, objs, history_type="+", **history)
-
-
-def insert_history(model, objs, *, history_type, user, reason, date, group) -> None:
-    historical = model.history.model
-    tracked = {field.attname for field in historical.tracked_fields}
-    fields = [field for field in historical._meta.concrete_fields if field.attname != "history_id"]
-    constants = {
-        "history_date": date,
-        "history_change_reason": reason,
-        "history_type": history_type,
-        "history_user_id": user.pk if user else None,
-        "save_group": group,
-    }
-    _executemany(
-        historical,
-        fields,
-        (
-            [
-                getattr(obj, field.attname)
-                if field.attname in tracked
-                else constants.get(field.attname)
-                for field in fields
-            ]
-            for obj in objs
-        ),
-    )
-
-
-def _executemany(model, fields, rows) -> None:
-    converters = [_converter(field) for field in fields]
-    prepared = [
-        tuple(
-            value if convert is None or value is None else convert(value)
-            for value, convert in zip(row, converters, strict=True)
-        )
-        for row in rows
-    ]
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
     with connection.cursor() as cursor:
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (model's columns)
-        cursor.executemany(sql, prepared)
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(sql, rows)
 
 
 def insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Plain INSERTs through the DB-API's executemany, for link tables written by the
-    hundred thousand, where the ORM's per-object work would be most of an import's time."""
-    if not rows:
+    """Link rows (plain ids and short text) into a model's table."""
+    write_rows(model._meta.db_table, list(columns), rows)
+
+
+class _Table:
+    """A model's rows as plain lists, for write_rows.
+
+    `given` names the fields each row supplies, in order, as values ready for the driver
+    (`db_value` converts the few that are not); every other column is filled once, here,
+    from `constants` or the field's default, converted as the ORM would. An auto-numbered
+    primary key that is not given (a historical row's history_id) is left to the database.
+    """
+
+    def __init__(self, model, given: tuple[str, ...], constants: dict | None = None):
+        constants = constants or {}
+        fields = [
+            model_field
+            for model_field in model._meta.concrete_fields
+            if model_field.attname in given
+            or not (model_field.primary_key and isinstance(model_field, models.AutoField))
+        ]
+        self.table = model._meta.db_table
+        self.columns = [model_field.column for model_field in fields]
+        self.template = []
+        for model_field in fields:
+            if model_field.attname in given:
+                value = None
+            elif model_field.attname in constants:
+                value = constants[model_field.attname]
+            else:
+                value = model_field.get_default()
+            if value is not None:
+                value = model_field.get_db_prep_save(value, connection)
+            self.template.append(value)
+        position = {model_field.attname: index for index, model_field in enumerate(fields)}
+        self.positions = [position[name] for name in given]
+        self.rows: list[list] = []
+
+    def add(self, values) -> None:
+        row = self.template.copy()
+        for index, value in zip(self.positions, values, strict=True):
+            row[index] = value
+        self.rows.append(row)
+
+    def write(self) -> None:
+        write_rows(self.table, self.columns, self.rows)
+        self.rows = []
+
+
+class _DbValues:
+    """Python values as the driver takes them, cached where they repeat (a file has a few
+    thousand distinct days for hundreds of thousands of rows)."""
+
+    def __init__(self):
+        self.moments: dict = {}
+        self.adapt_datetime = connection.ops.adapt_datetimefield_value
+        self.json_encoder = Entry._meta.get_field("raw_row").encoder
+
+    def moment(self, value):
+        if value is None:
+            return None
+        try:
+            return self.moments[value]
+        except KeyError:
+            converted = self.moments[value] = self.adapt_datetime(value)
+            return converted
+
+    def json(self, value) -> str:
+        return json.dumps(value, cls=self.json_encoder)
+
+
+@contextmanager
+def frozen_garbage():
+    """The objects alive before the block (Django's, the app's) are left out of the garbage
+    collector's full passes while it runs: an import allocates millions of short-lived
+    objects, and each full pass would otherwise walk everything loaded at startup."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def sqlite_cache(kib: int):
+    """A larger page cache for this connection while the block runs (SQLite only)."""
+    if connection.vendor != "sqlite":
+        yield
         return
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (model's columns)
-        cursor.executemany(sql, rows)
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def side_for(name: str, sides: set[str]) -> str:
@@ -533,16 +644,38 @@ class _Writer:
             "default_date": self.now,
             "custom_historical_attrs": {"save_group": group},
         }
-        self.fast_history = {
-            "user": user,
-            "reason": self.reason,
-            "date": self.now,
-            "group": group,
-        }
         self.source = self._run_source()
+        self.db = _DbValues()
+        self.moments: dict[tuple[datetime.date, str], datetime.datetime] = {}
+        self.keys: dict[str, str] = {}
+        history = {
+            "history_date": self.now,
+            "history_change_reason": self.reason,
+            "history_type": "+",
+            "history_user_id": user.pk if user else None,
+            "save_group": group,
+        }
+        entry = {
+            "dataset_id": self.dataset.pk,
+            "status": status,
+            "published_at": self.now if status == Entry.Status.PUBLISHED else None,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        self.entries = _Table(Entry, ENTRY_COLUMNS, entry)
+        self.entry_history = _Table(Entry.history.model, ENTRY_COLUMNS[:-1], entry | history)
+        figure = {
+            "qualifier": Figure.Qualifier.EXACT,
+            "as_of": self.now,
+            "source_id": self.source.pk,
+        }
+        self.figures = _Table(Figure, FIGURE_COLUMNS, figure)
+        self.figure_history = _Table(Figure.history.model, FIGURE_COLUMNS, figure | history)
+        self.places = _Table(Place, PLACE_COLUMNS)
+        self.search_index = None  # search_index_deferred's, while apply_file runs
         self.url_sources: dict[str, int] = {}
-        self.place_slugs = _Slugs(Place)
-        self.actor_slugs = _Slugs(Actor)
+        self.place_slugs = _Slugs(Place, preload=True)
+        self.actor_slugs = _Slugs(Actor, preload=True)
         self.entry_slugs = _Slugs(Entry)
         self._load_places()
         self._load_actors()
@@ -595,33 +728,58 @@ class _Writer:
 
     # --- the file ------------------------------------------------------------------------
 
-    def apply_file(self, events: EventFile, *, progress, batch_size):
-        events.scan()
-        total = events.row_count
-        result = self.result
-        records: list[EventRecord] = []
-        for outcome in events:
-            result.rows_read += 1
-            if isinstance(outcome, EventRecord):
-                records.append(outcome)
-                if len(records) >= batch_size:
-                    self.apply(records)
-                    records = []
-                    if progress:
-                        progress(result.rows_read, total)
-            elif isinstance(outcome, SkippedRow):
-                result.skipped[outcome.reason] += 1
-            elif isinstance(outcome, DuplicateRow):
-                result.duplicates += 1
-                self.report.add(
-                    outcome.line, outcome.external_id, outcome.column, outcome.reason, "repeated"
+    def apply_file(self, events: EventFile, *, progress, batch_size, background=None):
+        """The file's rows, in batches, with the search index's per-row triggers suspended
+        and the entries written re-indexed at the end, in the same transaction."""
+        with (
+            sqlite_cache(SQLITE_IMPORT_CACHE_KIB),
+            search_index_deferred() as search_index,
+            frozen_garbage(),
+        ):
+            self.search_index = search_index
+            try:
+                self._apply_rows(
+                    events, progress=progress, batch_size=batch_size, background=background
                 )
-            elif isinstance(outcome, RejectedRow):
-                self.reject(outcome.line, outcome.external_id, outcome.column, outcome.reason)
+            finally:
+                self.search_index = None
+
+    def _apply_rows(self, events: EventFile, *, progress, batch_size, background):
+        if background is None:
+            background = events.path.stat().st_size >= BACKGROUND_PARSE_MIN_BYTES
+        records: list[EventRecord] = []
+        # Closed on the way out, failure included: a background reader stops with the writer.
+        with closing(events.batches(batch_size, background=background)) as batches:
+            for batch in batches:
+                for outcome in batch:
+                    records = self._take(outcome, records)
+                    if len(records) >= batch_size:
+                        self.apply(records)
+                        records = []
+                        if progress:
+                            progress(self.result.rows_read, events.row_count)
         if records:
             self.apply(records)
         if progress:
-            progress(result.rows_read, total)
+            progress(self.result.rows_read, events.row_count)
+
+    def _take(self, outcome, records: list[EventRecord]) -> list[EventRecord]:
+        """Count one row's outcome; a record joins the batch, anything else is counted and
+        reported here."""
+        result = self.result
+        result.rows_read += 1
+        if isinstance(outcome, EventRecord):
+            records.append(outcome)
+        elif isinstance(outcome, SkippedRow):
+            result.skipped[outcome.reason] += 1
+        elif isinstance(outcome, DuplicateRow):
+            result.duplicates += 1
+            self.report.add(
+                outcome.line, outcome.external_id, outcome.column, outcome.reason, "repeated"
+            )
+        elif isinstance(outcome, RejectedRow):
+            self.reject(outcome.line, outcome.external_id, outcome.column, outcome.reason)
+        return records
 
     def reject(self, line, external_id, column, reason):
         self.result.rejected += 1
@@ -684,7 +842,7 @@ class _Writer:
             for i, record in enumerate(records):
                 index, parent = positions[i]
                 while index < len(record.places):
-                    key = name_key(record.places[index].name)
+                    key = self._key(record.places[index].name)
                     if parent is not None and self._same_as(parent, key):
                         index += 1
                         continue
@@ -704,44 +862,50 @@ class _Writer:
         slugs = self.place_slugs.assign(
             [record.places[index].name for _, (record, index) in items], "place"
         )
-        places = []
-        for ((parent, key), (record, index)), slug in zip(items, slugs, strict=True):
+        latitude_field = Place._meta.get_field("latitude")
+        longitude_field = Place._meta.get_field("longitude")
+        names = []
+        ids = reserve_ids(Place, len(items))
+        for ((parent, key), (record, index)), slug, pk in zip(items, slugs, ids, strict=True):
             level = record.places[index]
-            place = Place(
-                name=level.name[:200],
-                name_key=key[:200],
-                slug=slug,
-                kind=PLACE_KINDS[level.level],
-                parent_id=parent or None,
-            )
+            latitude = longitude = None
+            precision = ""
             last = index == len(record.places) - 1
             if last and record.latitude is not None and record.longitude is not None:
-                place.latitude = record.latitude
-                place.longitude = record.longitude
-                place.coordinate_precision = record.coordinate_precision or "near"
-            places.append(place)
-        Place.objects.bulk_create(places)
-        paths = []
-        for ((parent, key), _), place in zip(items, places, strict=True):
-            self.place_ids[(parent, key)] = place.pk
-            self.place_keys[place.pk] = {key}
-            # What Place.save() and Place.objects.store_paths() derive, written in one pass.
-            path = f"{self.place_path(parent) if parent else PATH_SEPARATOR}{place.pk}/"
-            self.place_paths[place.pk] = path
-            paths.append((path, path.count(PATH_SEPARATOR) - 2, place.pk))
-        table = connection.ops.quote_name(Place._meta.db_table)
-        with connection.cursor() as cursor:
-            sql = f"UPDATE {table} SET path = %s, depth = %s WHERE id = %s"  # noqa: S608
-            cursor.executemany(sql, paths)
-        self.result.new_place_count += len(places)
+                latitude = latitude_field.get_db_prep_save(record.latitude, connection)
+                longitude = longitude_field.get_db_prep_save(record.longitude, connection)
+                precision = record.coordinate_precision or "near"
+            # What Place.save() and Place.objects.store_paths() derive, written with the row.
+            path = f"{self.place_path(parent) if parent else PATH_SEPARATOR}{pk}/"
+            self.places.add(
+                (
+                    pk,
+                    level.name[:200],
+                    key[:200],
+                    slug,
+                    PLACE_KINDS[level.level],
+                    parent or None,
+                    path,
+                    path.count(PATH_SEPARATOR) - 2,
+                    latitude,
+                    longitude,
+                    precision,
+                )
+            )
+            self.place_ids[(parent, key)] = pk
+            self.place_keys[pk] = {key}
+            self.place_paths[pk] = path
+            names.append(level.name[:200])
+        self.places.write()
+        self.result.new_place_count += len(names)
         room = LISTED_NAMES_MAX - len(self.result.new_places)
-        self.result.new_places.extend(place.name for place in places[: max(room, 0)])
+        self.result.new_places.extend(names[: max(room, 0)])
 
     def _resolve_actors(self, records: list[EventRecord]) -> dict[str, int]:
         missing: dict[str, tuple[str, str]] = {}
         for record in records:
             for actor in record.actors:
-                key = name_key(actor.name)
+                key = self._key(actor.name)
                 if key not in self.actor_ids:
                     missing.setdefault(key, (actor.name, actor.actor_type))
         if missing:
@@ -791,9 +955,16 @@ class _Writer:
 
     # --- entries -----------------------------------------------------------------------
 
+    def _moment(self, day: datetime.date, precision: str) -> datetime.datetime:
+        try:
+            return self.moments[(day, precision)]
+        except KeyError:
+            moment = self.moments[(day, precision)] = start_of_period(day, precision)
+            return moment
+
     def _values(self, record: EventRecord) -> dict:
-        occurred_at = record.occurred_at or start_of_period(record.occurred_on, record.precision)
-        ended_at = start_of_period(record.ended_on, "day") if record.ended_on else None
+        occurred_at = record.occurred_at or self._moment(record.occurred_on, record.precision)
+        ended_at = self._moment(record.ended_on, "day") if record.ended_on else None
         if ended_at is not None and ended_at < occurred_at:
             ended_at = None
         return {
@@ -808,10 +979,20 @@ class _Writer:
             "raw_row": record.raw,
         }
 
-    def _actor_links(self, record: EventRecord) -> set[tuple[int, str]]:
-        return {(self.actor_ids[name_key(actor.name)], actor.role) for actor in record.actors}
+    def _key(self, name: str) -> str:
+        """name_key(name), remembered: a file names the same places and actors again and
+        again."""
+        try:
+            return self.keys[name]
+        except KeyError:
+            key = self.keys[name] = name_key(name)
+            return key
 
-    def _figures(self, record: EventRecord, entry_id: int, scope_id: int | None) -> list[Figure]:
+    def _actor_links(self, record: EventRecord) -> set[tuple[int, str]]:
+        key, ids = self._key, self.actor_ids
+        return {(ids[key(actor.name)], actor.role) for actor in record.actors}
+
+    def _figures(self, record: EventRecord, entry_id: int, scope_id: int | None) -> list[NewFigure]:
         if scope_id is None:
             if record.figures:
                 self.warn(
@@ -822,21 +1003,28 @@ class _Writer:
                 )
             return []
         return [
-            Figure(
-                entry_id=entry_id,
-                metric=figure.metric,
-                scope_id=scope_id,
-                breakdown=self._breakdown(record, figure),
-                low=figure.low,
-                best=figure.best,
-                high=figure.high,
-                qualifier=Figure.Qualifier.EXACT,
-                as_of=self.now,
-                source_id=self.source.pk,
-                note="" if figure.breakdown else figure.note[:300],
+            NewFigure(
+                entry_id,
+                figure.metric,
+                scope_id,
+                self._breakdown(record, figure),
+                figure.low,
+                figure.best,
+                figure.high,
+                "" if figure.breakdown else figure.note[:300],
             )
             for figure in record.figures
         ]
+
+    def _insert_figures(self, figures: list[NewFigure]) -> None:
+        """New figures with their historical rows ("+", the run as the reason)."""
+        for figure, pk in zip(figures, reserve_ids(Figure, len(figures)), strict=True):
+            values = (pk, *figure)
+            self.figures.add(values)
+            self.figure_history.add(values)
+        self.figures.write()
+        self.figure_history.write()
+        self.result.figures_created += len(figures)
 
     @staticmethod
     def _breakdown(record: EventRecord, figure: FigureRecord) -> str:
@@ -853,42 +1041,47 @@ class _Writer:
         slugs = self.entry_slugs.assign(
             [f"{record.title[:80]} {record.external_id}" for record in records], "event"
         )
-        entries = []
-        for record, slug in zip(records, slugs, strict=True):
-            entry = Entry(
-                dataset=self.dataset,
-                external_id=record.external_id,
-                slug=slug,
-                status=self.status,
-                published_at=self.now if self.status == Entry.Status.PUBLISHED else None,
-                **self._values(record),
-            )
-            entries.append(entry)
-        for entry, pk in zip(entries, reserve_ids(Entry, len(entries)), strict=True):
-            entry.pk = pk
+        ids = reserve_ids(Entry, len(records))
+        moment, as_json = self.db.moment, self.db.json
         place_links, source_links, actor_links, figures = [], [], [], []
-        for record, entry, place_id in zip(records, entries, places, strict=True):
-            if place_id is not None:
-                place_links.append((entry.pk, place_id))
-            source_links.append((entry.pk, self.source.pk))
-            if record.source_url in url_sources:
-                source_links.append((entry.pk, url_sources[record.source_url]))
-            actor_links.extend(
-                (entry.pk, actor_id, role) for actor_id, role in self._actor_links(record)
+        source_id = self.source.pk
+        for record, slug, pk, place_id in zip(records, slugs, ids, places, strict=True):
+            occurred_at = record.occurred_at or self._moment(record.occurred_on, record.precision)
+            ended_at = self._moment(record.ended_on, "day") if record.ended_on else None
+            if ended_at is not None and ended_at < occurred_at:
+                ended_at = None
+            values = (
+                pk,
+                record.title,
+                slug,
+                record.summary,
+                record.track,
+                record.kind,
+                moment(occurred_at),
+                record.precision,
+                moment(ended_at),
+                record.coordinate_precision,
+                record.external_id,
+                as_json(record.raw),
             )
-            figures.extend(self._figures(record, entry.pk, place_id))
+            self.entries.add(values)
+            self.entry_history.add(values[:-1])
+            if place_id is not None:
+                place_links.append((pk, place_id))
+            source_links.append((pk, source_id))
+            url_source = url_sources.get(record.source_url) if record.source_url else None
+            if url_source is not None and url_source != source_id:
+                source_links.append((pk, url_source))
+            actor_links.extend((pk, actor_id, role) for actor_id, role in self._actor_links(record))
+            figures.extend(self._figures(record, pk, place_id))
+        self.entries.write()
+        self.entry_history.write()
         insert_rows(Entry.places.through, ("entry_id", "place_id"), place_links)
-        insert_rows(
-            Entry.sources.through, ("entry_id", "source_id"), list(dict.fromkeys(source_links))
-        )
+        insert_rows(Entry.sources.through, ("entry_id", "source_id"), source_links)
         insert_rows(EntryActor, ("entry_id", "actor_id", "role"), actor_links)
-        # The links go in before their entries (foreign keys are checked at commit): the
-        # search index's triggers (timeline/search.py) then index each entry once, when its
-        # row arrives with its places and actors already there, instead of once per link.
-        fast_insert(Entry, entries, history=self.fast_history)
-        fast_insert(Figure, figures, history=self.fast_history)
-        self.result.created += len(entries)
-        self.result.figures_created += len(figures)
+        self._insert_figures(figures)
+        self.search_index.add(ids)
+        self.result.created += len(records)
 
     def _update(self, records, existing, places, actors, url_sources):
         if not records:
@@ -979,9 +1172,9 @@ class _Writer:
         Entry.places.through.objects.bulk_create(new_place_links)
         EntryActor.objects.bulk_create(new_actor_links)
         Entry.sources.through.objects.bulk_create(new_source_links, ignore_conflicts=True)
-        fast_insert(Figure, new_figures, history=self.fast_history)
+        self._insert_figures(new_figures)
+        self.search_index.add(entry.pk for entry in changed_entries)
         self.result.updated += len(changed_entries)
-        self.result.figures_created += len(new_figures)
 
     # --- withdrawn events -----------------------------------------------------------------
 
