@@ -24,6 +24,7 @@ fail to parse; a query with nothing to search for is a SearchQueryError with a m
 the reader.
 """
 
+import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -360,11 +361,18 @@ class DeferredIndex:
         self.cursor = cursor
 
     def add(self, entry_ids):
-        rows = [(int(pk),) for pk in entry_ids]
-        if rows:
-            self.cursor.executemany(
-                f"INSERT INTO {self.TABLE} (id) VALUES (%s) ON CONFLICT DO NOTHING", rows
-            )
+        ids = [int(pk) for pk in entry_ids]
+        if not ids:
+            return
+        # One statement for the lot (psycopg's executemany would send one per id).
+        if connection.vendor == "postgresql":
+            sql = f"INSERT INTO {self.TABLE} (id) SELECT unnest(%s::bigint[])"
+            param = ids
+        else:
+            sql = f"INSERT INTO {self.TABLE} (id) SELECT value FROM json_each(%s)"
+            param = json.dumps(ids)
+        # (WHERE true: SQLite would read ON CONFLICT as part of the SELECT's join otherwise.)
+        self.cursor.execute(f"{sql} WHERE true ON CONFLICT DO NOTHING", [param])
 
 
 @contextmanager
