@@ -16,19 +16,21 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from timeline import services
+from timeline import rollup, services
 from timeline.importing import KINDS, EventFile, ImportFileError, event_format
 from timeline.importing import writer as import_writer
 from timeline.models import (
     ENTRY_KINDS_BY_TRACK,
     Actor,
     Dataset,
+    DayCount,
     Entry,
     Figure,
     ImportRun,
     Place,
     PlaceAlias,
     Side,
+    StaleDay,
 )
 from timeline.search import search_entries
 
@@ -316,6 +318,21 @@ def test_search_stays_in_step_after_a_failed_import(data, monkeypatch):
     # The import's suspension of the index's triggers was rolled back with the rest.
     factories.EntryFactory(title="Quarry shelled", slug="quarry-shelled")
     assert search_entries(Entry.objects.all(), "quarry").get().slug == "quarry-shelled"
+
+
+def test_the_day_roll_up_counts_imported_entries_as_a_fresh_computation_does(data):
+    acled(data)
+    first = timezone.localdate(Entry.objects.earliest("occurred_at").occurred_at)
+    last = timezone.localdate(Entry.objects.latest("occurred_at").occurred_at)
+    rollup.refresh_stale_days()
+    after_import = DayCount.objects.daily(first, last)
+    assert sum(entries for entries, _ in after_import.values()) == Entry.objects.count()
+    rollup.rollup_rebuild()
+    assert DayCount.objects.daily(first, last) == after_import
+    # The roll-up's triggers are back after the import: a new entry marks its day stale.
+    StaleDay.objects.all().delete()
+    factories.EntryFactory()
+    assert StaleDay.objects.exists()
 
 
 def snapshot():

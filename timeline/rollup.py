@@ -19,9 +19,11 @@ UTC dates, and a UTC date touches the local day before, on and after it.
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
+from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import DayCount, Entry, Figure, PlaceTree, StaleDay
@@ -126,6 +128,49 @@ def uninstall(schema_editor):
 
 
 # --- Computing -----------------------------------------------------------------------------
+
+
+# The two insert triggers a bulk import suspends on SQLite (stale_days_deferred).
+SQLITE_INSERT_TRIGGERS = ("timeline_daycount_entry_insert", "timeline_daycount_figure_insert")
+
+
+class StaleDays:
+    """What stale_days_deferred yields: `add(entry_ids)` marks those entries' days stale."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add(self, entry_ids):
+        ids = [int(pk) for pk in entry_ids]
+        if self.cursor is None or not ids:
+            return
+        self.cursor.execute(
+            "INSERT OR IGNORE INTO timeline_staleday (day) SELECT DISTINCT date(occurred_at) "
+            "FROM timeline_entry WHERE id IN (SELECT value FROM json_each(%s))",
+            [json.dumps(ids)],
+        )
+
+
+@contextmanager
+def stale_days_deferred():
+    """For bulk inserts (an import) on SQLite: the per-row insert triggers are dropped inside
+    the block (in a savepoint of the caller's transaction, so an exception restores them) and
+    the caller marks the days of the entries it wrote, one statement per batch, with
+    `add(entry_ids)` after writing them and their figures. The update and delete triggers
+    stay. Elsewhere the triggers stay and `add` does nothing."""
+    if connection.vendor != "sqlite":
+        yield StaleDays(None)
+        return
+    statements = [
+        next(statement for statement in SQLITE_CREATE if name in statement)
+        for name in SQLITE_INSERT_TRIGGERS
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name in SQLITE_INSERT_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+        yield StaleDays(cursor)
+        for statement in statements:
+            cursor.execute(statement)
 
 
 def local_day(moment):

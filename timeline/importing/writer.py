@@ -68,6 +68,7 @@ from timeline.models import (
     alias_lines,
     name_key,
 )
+from timeline.rollup import stale_days_deferred
 from timeline.search import search_index_deferred
 
 from .events import DuplicateRow, EventFile, RejectedRow, SkippedRow, read_withdrawn
@@ -673,6 +674,7 @@ class _Writer:
         self.figure_history = _Table(Figure.history.model, FIGURE_COLUMNS, figure | history)
         self.places = _Table(Place, PLACE_COLUMNS)
         self.search_index = None  # search_index_deferred's, while apply_file runs
+        self.stale_days = None  # stale_days_deferred's, likewise
         self.url_sources: dict[str, int] = {}
         self.place_slugs = _Slugs(Place, preload=True)
         self.actor_slugs = _Slugs(Actor, preload=True)
@@ -730,19 +732,21 @@ class _Writer:
 
     def apply_file(self, events: EventFile, *, progress, batch_size, background=None):
         """The file's rows, in batches, with the search index's per-row triggers suspended
-        and the entries written re-indexed at the end, in the same transaction."""
+        and the entries written re-indexed at the end, in the same transaction; on SQLite the
+        day roll-up's insert triggers too, the entries' days marked stale once per batch."""
         with (
             sqlite_cache(SQLITE_IMPORT_CACHE_KIB),
             search_index_deferred() as search_index,
+            stale_days_deferred() as stale_days,
             frozen_garbage(),
         ):
-            self.search_index = search_index
+            self.search_index, self.stale_days = search_index, stale_days
             try:
                 self._apply_rows(
                     events, progress=progress, batch_size=batch_size, background=background
                 )
             finally:
-                self.search_index = None
+                self.search_index = self.stale_days = None
 
     def _apply_rows(self, events: EventFile, *, progress, batch_size, background):
         if background is None:
@@ -1099,6 +1103,7 @@ class _Writer:
         insert_rows(EntryActor, ("entry_id", "actor_id", "role"), actor_links)
         self._insert_figures(figures)
         self.search_index.add(ids)
+        self.stale_days.add(ids)
         self.result.created += len(records)
 
     def _update(self, records, existing, places, actors, url_sources):
@@ -1192,6 +1197,7 @@ class _Writer:
         Entry.sources.through.objects.bulk_create(new_source_links, ignore_conflicts=True)
         self._insert_figures(new_figures)
         self.search_index.add(entry.pk for entry in changed_entries)
+        self.stale_days.add(entry.pk for entry in changed_entries)
         self.result.updated += len(changed_entries)
 
     # --- withdrawn events -----------------------------------------------------------------
