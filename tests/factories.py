@@ -15,6 +15,7 @@ from timeline.models import (
     Place,
     Source,
 )
+from timeline.rollup import refresh_stale_days
 
 BASE_TIME = timezone.make_aware(dt.datetime(2025, 11, 25, 4, 0))
 
@@ -161,3 +162,100 @@ class EntryLinkFactory(factory.django.DjangoModelFactory):
     from_entry = factory.SubFactory(EntryFactory)
     to_entry = factory.SubFactory(EntryFactory)
     kind = EntryLink.Kind.RETALIATION_FOR
+
+
+def build_timeline(size):
+    """`size` published entries with places, actors, claims, evidence, figures and links,
+    built with bulk_create (plus a draft for every tenth, which must not change the count)."""
+    ukraine = Place.objects.create(name="Ukraine", slug="ukraine", kind=Place.Kind.COUNTRY)
+    kyiv = Place.objects.create(name="Kyiv", slug="kyiv", kind=Place.Kind.CITY, parent=ukraine)
+    districts = Place.objects.bulk_create(
+        Place(name=f"District {n}", slug=f"district-{n}", kind=Place.Kind.DISTRICT, parent=kyiv)
+        for n in range(5)
+    )
+    Place.objects.store_paths()
+    actors = Actor.objects.bulk_create(
+        Actor(name=f"Actor {n}", slug=f"actor-{n}", kind=Actor.Kind.OFFICIAL, side_id="russia")
+        for n in range(8)
+    )
+    sources = Source.objects.bulk_create(
+        Source(title=f"Report {n}", url=f"https://example.org/{n}") for n in range(4)
+    )
+    start = BASE_TIME
+    entries = Entry.objects.bulk_create(
+        Entry(
+            title=f"Entry {n} strike",
+            slug=f"entry-{n}",
+            summary="Something happened.",
+            track="military" if n % 2 else "diplomacy",
+            kind=Entry.Kind.COMBINED_STRIKE if n % 2 else Entry.Kind.TALKS,
+            status="draft" if n % 11 == 10 else "published",
+            occurred_at=start - dt.timedelta(hours=5 * n),
+            precision="part_of_day",
+        )
+        for n in range(size + size // 10)
+    )
+    through = Entry.places.through
+    through.objects.bulk_create(
+        through(entry_id=e.pk, place_id=districts[i % 5].pk) for i, e in enumerate(entries)
+    )
+    Entry.sources.through.objects.bulk_create(
+        Entry.sources.through(entry_id=e.pk, source_id=sources[i % 4].pk)
+        for i, e in enumerate(entries)
+    )
+    EntryActor.objects.bulk_create(
+        EntryActor(entry=e, actor=actors[i % 8], role="initiator") for i, e in enumerate(entries)
+    )
+    claims = Claim.objects.bulk_create(
+        Claim(
+            entry=e,
+            claimant=actors[(i + k) % 8],
+            quote=f"claim {k} about entry {i}",
+            paraphrase="A claim.",
+            kind="factual",
+            assessment=["unverified", "disputed", "contradicted"][(i + k) % 3],
+            assessed_on=dt.date(2025, 11, 25),
+            assessment_reason="Because.",
+            position=k,
+        )
+        for i, e in enumerate(entries)
+        for k in range(2)
+    )
+    Claim.sources.through.objects.bulk_create(
+        Claim.sources.through(claim_id=c.pk, source_id=sources[i % 4].pk)
+        for i, c in enumerate(claims)
+    )
+    ClaimEvidence.objects.bulk_create(
+        ClaimEvidence(claim=c, relation="contradicts", entry=entries[(i + 1) % len(entries)])
+        for i, c in enumerate(claims[::2])
+    )
+    Figure.objects.bulk_create(
+        Figure(
+            entry=e,
+            metric=metric,
+            scope=scope,
+            best=best,
+            qualifier="at_least",
+            as_of=e.occurred_at + dt.timedelta(hours=hours),
+            reported_by=actors[0],
+            source=sources[0],
+        )
+        for i, e in enumerate(entries)
+        for metric, scope, best, hours in (
+            ("killed", kyiv, 4, 1),
+            ("killed", kyiv, 6, 5),
+            ("killed", districts[i % 5], 2, 2),
+            ("injured", kyiv, 7, 1),
+        )
+    )
+    EntryLink.objects.bulk_create(
+        EntryLink(from_entry=e, to_entry=entries[i - 1], kind="follows")
+        for i, e in enumerate(entries)
+        if i
+    )
+    published = [e for e in entries if e.status == "published"]
+    assert len(published) == size
+    # The pulse chart's roll-up catches up with these writes on its first read; do it here so
+    # that the pages are measured as every later reader meets them.
+    refresh_stale_days()
+    return published[len(published) // 2]

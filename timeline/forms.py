@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Assessment, Claim, Track
+from .models import Assessment, Track
 from .pickers import NamedObjectField
 from .search import SearchQueryField, search_entries
 
@@ -116,8 +116,7 @@ class EntryFilterForm(DateRangeForm):
                 occurred_at__lt=start_of_day(data["to"] + dt.timedelta(days=1))
             )
         if data.get("assessment"):
-            graded = Claim.objects.filter(assessment=data["assessment"])
-            queryset = queryset.filter(pk__in=graded.values("entry_id"))
+            queryset = queryset.with_claims_graded(data["assessment"])
         if data.get("q"):
             queryset = search_entries(queryset, data["q"])
         return queryset

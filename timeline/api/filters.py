@@ -113,11 +113,7 @@ class EntryFilter(filters.FilterSet):
         fields = []
 
     def filter_actor(self, queryset, name, value: str):
-        actor = value  # the Actor the slug names (the hint documents the parameter)
-        return queryset.filter(
-            Q(Exists(EntryActor.objects.filter(entry=OuterRef("pk"), actor=actor)))
-            | Q(Exists(Claim.objects.filter(entry=OuterRef("pk"), claimant=actor)))
-        )
+        return queryset.involving(value)  # value: the Actor the slug names
 
     def filter_place(self, queryset, name, value: str):
         return queryset.at_place(value)  # value: the Place the slug names
@@ -141,7 +137,7 @@ class EntryFilter(filters.FilterSet):
         )
 
     def filter_assessment(self, queryset, name, value):
-        return queryset.filter(Exists(Claim.objects.filter(entry=OuterRef("pk"), assessment=value)))
+        return queryset.with_claims_graded(value)
 
 
 # `from` and `to`, as on the public timeline, are Python keywords: rename after the fact.

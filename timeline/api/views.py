@@ -31,6 +31,7 @@ from timeline.models import (
     Figure,
     Place,
     Source,
+    entry_is_published,
 )
 
 from . import filters, serializers
@@ -82,13 +83,16 @@ def visible_sources(user):
     """
     if can_view_drafts(user):
         return Source.objects.all()
-    published = Entry.objects.published()
     return Source.objects.filter(
-        Exists(Entry.sources.through.objects.filter(source=OuterRef("pk"), entry__in=published))
-        | Exists(
-            Claim.sources.through.objects.filter(source=OuterRef("pk"), claim__entry__in=published)
+        Exists(
+            Entry.sources.through.objects.filter(source=OuterRef("pk")).filter(entry_is_published())
         )
-        | Exists(Figure.objects.filter(source=OuterRef("pk"), entry__in=published))
+        | Exists(
+            Claim.sources.through.objects.filter(source=OuterRef("pk")).filter(
+                entry_is_published("claim__entry_id")
+            )
+        )
+        | Exists(Figure.objects.filter(source=OuterRef("pk")).filter(entry_is_published()))
     )
 
 
@@ -403,9 +407,10 @@ class ClaimViewSet(TouchEntryMixin, ApiViewSet):
         claims = Claim.objects.all()
         evidence = ClaimEvidence.objects.select_related("entry")
         if not can_view_drafts(user):
-            published = Entry.objects.published()
-            claims = claims.filter(entry__in=published)
-            evidence = evidence.filter(Q(entry__in=published) | Q(other_claim__entry__in=published))
+            claims = claims.filter(entry_is_published())
+            evidence = evidence.filter(
+                entry_is_published("entry_id") | entry_is_published("other_claim__entry_id")
+            )
         return claims.select_related("claimant__side", "entry").prefetch_related(
             "sources", Prefetch("evidence", queryset=evidence)
         )
@@ -492,7 +497,7 @@ class FigureViewSet(TouchEntryMixin, ApiViewSet):
     def get_queryset(self):
         figures = Figure.objects.all()
         if not can_view_drafts(self.request.user):
-            figures = figures.filter(entry__in=Entry.objects.published())
+            figures = figures.filter(entry_is_published())
         newer = Figure.objects.filter(
             entry=OuterRef("entry"),
             metric=OuterRef("metric"),

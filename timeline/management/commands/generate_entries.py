@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from timeline.generate import generate_entries
+from timeline.services import database_statistics_refresh
 
 
 class Command(BaseCommand):
@@ -28,5 +29,6 @@ class Command(BaseCommand):
                 )
 
         written = generate_entries(count, seed=seed, progress=progress)
+        database_statistics_refresh()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Added {written:,} entries in {elapsed:.1f} s."))

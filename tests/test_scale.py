@@ -1,0 +1,123 @@
+"""Filters that read the small side or walk the timeline: the same answers either way, and
+the same number of queries at any size (timeline/models.py, SMALL_SIDE_LIMIT)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import build_timeline
+from timeline.models import Actor, Entry, Place, Source
+
+# Few candidates: ids read from the place's, actor's or grade's index and sorted. Many: the
+# timeline index walked newest first, each entry probed. A limit of 0 forces the walk.
+BRANCHES = {"small side": 2000, "walk": 0}
+
+FILTERED = [
+    "/?place=kyiv",
+    "/?place=district-1",
+    "/?actor=actor-1",
+    "/?assessment=disputed",
+    "/?place=kyiv&track=military&assessment=contradicted",
+    "/places/kyiv/",
+    "/actors/actor-1/",
+    "/api/v1/entries/?place=kyiv",
+    "/api/v1/entries/?actor=actor-1&assessment=disputed",
+]
+
+
+def slugs(response):
+    if response["Content-Type"].startswith("application/json"):
+        return [item["slug"] for item in response.json()["results"]]
+    return [part.split('"')[0] for part in response.content.decode().split('href="/entries/')[1:]]
+
+
+@pytest.mark.parametrize("url", FILTERED)
+def test_a_filter_finds_the_same_entries_whether_it_reads_ids_or_walks_the_timeline(
+    client, db, monkeypatch, url
+):
+    build_timeline(40)
+    seen = {}
+    for branch, limit in BRANCHES.items():
+        monkeypatch.setattr("timeline.models.SMALL_SIDE_LIMIT", limit)
+        response = client.get(url)
+        assert response.status_code == 200
+        seen[branch] = slugs(response)
+    assert seen["small side"] == seen["walk"]
+    assert seen["walk"]
+
+
+def test_inside_a_place_matches_the_place_and_everything_under_it_only(db, monkeypatch):
+    build_timeline(40)
+    district = Place.objects.get(slug="district-1")
+    expected = set(Entry.objects.published().filter(places=district).values_list("pk", flat=True))
+    for limit in BRANCHES.values():
+        monkeypatch.setattr("timeline.models.SMALL_SIDE_LIMIT", limit)
+        assert set(Entry.objects.published().at_place(district).values_list("pk", flat=True)) == (
+            expected
+        )
+
+
+def test_a_walked_filter_counts_to_a_lower_cap(client, db, monkeypatch):
+    build_timeline(40)
+    monkeypatch.setattr("timeline.models.SMALL_SIDE_LIMIT", 0)
+    monkeypatch.setattr("timeline.models.PROBE_COUNT_CAP", 10)
+    text = client.get("/?place=kyiv").content.decode()
+    assert "more than 10</strong> entries match" in text
+
+
+def test_claim_pages_are_the_same_read_from_the_timeline_window_or_sorted(client, db, monkeypatch):
+    build_timeline(60)  # 120 claims: three pages of 50
+    pages = {}
+    for branch, limit in BRANCHES.items():
+        monkeypatch.setattr("timeline.views.SMALL_SIDE_LIMIT", limit)
+        pages[branch] = [
+            client.get(f"/claims/?page={number}{extra}").content
+            for number in (1, 2, 3)
+            for extra in ("", "&assessment=disputed", "&track=military")
+        ]
+    assert pages["small side"] == pages["walk"]
+
+
+# Surfaces this change made flat, counted at two sizes in both branches.
+SURFACES = [
+    "/?place=kyiv",
+    "/?place=ukraine",
+    "/places/ukraine/",
+    "/claims/?page=2",
+    "/claims/?assessment=disputed",
+    "/suggest/place/?q=dis",
+    "/suggest/actor/?q=act",
+    "/suggest/claimant/?q=act",
+    "/sitemap.xml",
+    "/sitemap-places.xml",
+    "/sitemap-actors.xml",
+    "/api/v1/claims/",
+    "/api/v1/claims/?search=claim",
+    "/api/v1/figures/",
+    "/api/v1/sources/",
+]
+
+
+@pytest.mark.parametrize("branch", list(BRANCHES))
+def test_flat_surfaces_run_the_same_queries_at_10_and_300_entries(
+    client, db, monkeypatch, django_assert_max_num_queries, branch
+):
+    monkeypatch.setattr("timeline.models.SMALL_SIDE_LIMIT", BRANCHES[branch])
+    monkeypatch.setattr("timeline.views.SMALL_SIDE_LIMIT", BRANCHES[branch])
+    counts = {}
+    for size in (10, 300):
+        Entry.objects.all().delete()
+        for depth in (2, 1, 0):
+            Place.objects.filter(depth=depth).delete()
+        Actor.objects.all().delete()
+        Source.objects.all().delete()
+        build_timeline(size)
+        for url in SURFACES:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200, url
+            counts.setdefault(url, []).append(len(queries))
+    for url, (small, large) in counts.items():
+        assert small == large, (url, small, large)
+    with django_assert_max_num_queries(12):
+        client.get("/?place=ukraine")
