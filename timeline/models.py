@@ -961,6 +961,11 @@ class Entry(Versioned):
             models.Index(fields=["status", "track", "-occurred_at"], name="entry_track_idx"),
             models.Index(fields=["kind"], name="entry_kind_idx"),
             models.Index(fields=["updated_at", "id"], name="entry_updated_idx"),
+            # The few entries that span time, found by their end (the contrast panel's window
+            # reaches back to events still going on when it opens).
+            models.Index(
+                fields=["ended_at"], condition=Q(ended_at__isnull=False), name="entry_ended_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

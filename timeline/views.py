@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
 from . import pictures
+from .contrast import contrast_panel
 from .counting import capped_count
 from .forms import ClaimFilterForm, EntryFilterForm
 from .history import public_updates
@@ -32,7 +33,6 @@ from .models import (
     EntryLink,
     Figure,
     Place,
-    PlaceTree,
     Track,
     entry_is_published,
 )
@@ -44,7 +44,6 @@ CLAIMS_PAGE_SIZE = 50
 # Actor and place pages show the newest entries and claims and link to the full, paged,
 # filtered timeline or claim tracker for the rest.
 RELATED_LIMIT = 30
-CONTRAST_WINDOW = dt.timedelta(hours=72)
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -161,89 +160,6 @@ class TimelineView(PublishedEntriesMixin, ListView):
 
 
 # --- Entry page --------------------------------------------------------------------------
-
-
-def headline_total(entries, metric, *, places):
-    """One metric summed over several entries, without double counting.
-
-    Within an entry, Entry.figures_counted_once drops a figure whose place lies inside
-    another figure's place (a district's dead are already in the city's count, the city's in
-    the nationwide one); across entries the numbers add up, since different entries are
-    different events. The wording follows the inputs: exact when every figure is exact,
-    "about" when any is "about" or "up to", otherwise "at least" (so "more than 7" plus "2"
-    reads "at least 9", which is true).
-
-    Returns (qualifier, number) or None when no entry has a figure for the metric.
-    """
-    counted = [figure for entry in entries for figure in entry.figures_counted_once(metric, places)]
-    if not counted:
-        return None
-    qualifiers = {figure.qualifier for figure in counted}
-    if qualifiers & {Figure.Qualifier.ABOUT, Figure.Qualifier.UP_TO}:
-        qualifier = "about"
-    elif qualifiers - {Figure.Qualifier.EXACT}:
-        qualifier = "at least"
-    else:
-        qualifier = ""
-    return qualifier, sum(figure.best for figure in counted)
-
-
-def plural(count, singular, plural_form=None):
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
-
-
-def contrast_summary(entries, track, *, places):
-    """“4 strikes, at least 7 killed, more than 13 injured” for a list of other-track entries."""
-    if track == Track.MILITARY:
-        reports = sum(1 for e in entries if e.kind == Entry.Kind.INTERCEPTION_REPORT)
-        parts = []
-        if len(entries) - reports or not reports:
-            parts.append(plural(len(entries) - reports, "strike"))
-        if reports:
-            parts.append(plural(reports, "interception report"))
-    else:
-        parts = [plural(len(entries), "diplomatic event")]
-    for metric, label in ((Figure.Metric.KILLED, "killed"), (Figure.Metric.INJURED, "injured")):
-        total = headline_total(entries, metric, places=places)
-        if total:
-            qualifier, number = total
-            parts.append(" ".join(filter(None, [qualifier, str(number), label])))
-    return ", ".join(parts)
-
-
-def contrast_panel(entry):
-    """The other track's published entries from 72 hours before the entry starts to 72 hours
-    after it ends; an entry that spans time (a weekend of talks) counts when any part of it
-    falls in the window. Three queries: the entries, their figures, and the place tree that
-    keeps the totals from counting anyone twice."""
-    other = Track.MILITARY if entry.track == Track.DIPLOMACY else Track.DIPLOMACY
-    start = entry.occurred_at - CONTRAST_WINDOW
-    end = entry.time_span_end + CONTRAST_WINDOW
-    nearby = list(
-        Entry.objects.published()
-        .filter(Q(occurred_at__gte=start) | Q(ended_at__gte=start), occurred_at__lte=end)
-        .filter(track=other)
-        .prefetch_related(
-            Prefetch("figures", queryset=Figure.objects.select_related("scope", "source"))
-        )
-        .order_by("occurred_at", "id")
-    )
-    before = [e for e in nearby if e.occurred_at < entry.occurred_at]
-    after = [e for e in nearby if e.occurred_at >= entry.occurred_at]
-    places = PlaceTree()
-    return {
-        "track": other,
-        "track_label": Track(other).label,
-        "before": before,
-        "after": after,
-        "before_summary": contrast_summary(before, other, places=places),
-        "after_summary": contrast_summary(after, other, places=places),
-        "has_totals": any(
-            figure.metric in (Figure.Metric.KILLED, Figure.Metric.INJURED)
-            for item in nearby
-            for figure in item.current_figures()
-        ),
-    }
 
 
 # schema.org ratings run worst (1) to best (5); alternateName carries our own word.
