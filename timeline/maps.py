@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from . import charts
 from .counting import capped_count
-from .forms import EntryFilterForm
+from .filters import EntryFilterSet
 from .models import DayCount, Entry, Place, Track
 from .pickers import ambiguous_links
 from .rollup import day_start, refresh_stale_days
@@ -129,7 +129,7 @@ class MapView(TemplateView):
     template_name = "timeline/map.html"
 
     def get_context_data(self, **kwargs):
-        form = EntryFilterForm(self.request.GET or None)
+        form = EntryFilterSet(self.request.GET or None)
         window = map_window(form)
         entries = in_window(filtered_entries(form), window)
         cells = points(entries, cell=FALLBACK_CELL, bbox=charts.MAP_BOUNDS)
@@ -141,9 +141,9 @@ class MapView(TemplateView):
             point["href"] = timeline_link(form, window, point["place_slug"])
         cells.sort(key=lambda p: -p["n"])
         return {
-            "form": form if form.is_bound else EntryFilterForm(),
-            "filtering": form.is_bound and form.is_filtering,
-            "ambiguous": ambiguous_links(form, self.request.GET),
+            "form": form.form,
+            "filtering": form.is_filtering,
+            "ambiguous": ambiguous_links(form.form, self.request.GET),
             "window": window,
             "base_map": base_map(),
             "svg_width": SVG_WIDTH,
@@ -169,7 +169,7 @@ def parse_bbox(value):
 def map_points(request):
     """GET /api/v1/map/points/?bbox=west,south,east,north&zoom=6 plus the timeline's filters:
     entries aggregated to a grid of about 60 screen pixels at that zoom, never every row."""
-    form = EntryFilterForm(request.GET or None)
+    form = EntryFilterSet(request.GET or None)
     if form.is_bound and form.errors:
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         if set(errors) - {"__all__"}:

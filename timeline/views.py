@@ -21,7 +21,7 @@ from django.views.generic import DetailView, ListView
 from . import pictures
 from .contrast import contrast_panel
 from .counting import capped_count
-from .forms import ClaimFilterForm, EntryFilterForm
+from .filters import ClaimFilterSet, EntryFilterSet
 from .history import public_updates
 from .models import (
     SMALL_SIDE_LIMIT,
@@ -110,9 +110,8 @@ class TimelineView(PublishedEntriesMixin, ListView):
     template_name = "timeline/entry_list.html"
 
     def get_queryset(self):
-        self.form = EntryFilterForm(self.request.GET or None)
-        queryset = super().get_queryset()
-        return self.form.filter(queryset) if self.form.is_bound else queryset
+        self.filterset = EntryFilterSet(self.request.GET or None, queryset=super().get_queryset())
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
         queryset = self.object_list.order_by("-occurred_at", "-id")
@@ -133,29 +132,29 @@ class TimelineView(PublishedEntriesMixin, ListView):
             entries = entries[:TIMELINE_PAGE_SIZE]
             next_cursor = encode_cursor(entries[-1])
         return {
-            "form": self.form if self.form.is_bound else EntryFilterForm(),
-            "filtering": self.form.is_bound and self.form.is_filtering,
-            "shown_track": self.form.valid_data.get("track", "") if self.form.is_bound else "",
+            "form": self.filterset.form,
+            "filtering": self.filterset.is_filtering,
+            "shown_track": self.filterset.valid_data.get("track", ""),
             "match_count": capped_count(queryset),
             "days": group_by_day(entries),
             "entries": entries,
             "next_cursor": next_cursor,
             "is_first_page": not raw_cursor or bool(cursor_error),
             "cursor_error": cursor_error,
-            "ambiguous": ambiguous_links(self.form, self.request.GET),
+            "ambiguous": ambiguous_links(self.filterset.form, self.request.GET),
             "pulse": self.pulse(queryset),
         }
 
     def pulse(self, queryset):
-        data = self.form.valid_data if self.form.is_bound else {}
+        data = self.filterset.valid_data
         return pictures.pulse(
             self.request,
             queryset,
-            use_rollup=pictures.uses_rollup(self.form),
+            use_rollup=pictures.uses_rollup(self.filterset),
             track=data.get("track", ""),
             start=data.get("from"),
             end=data.get("to"),
-            link_params=pictures.timeline_link_params(self.form),
+            link_params=pictures.timeline_link_params(self.filterset),
         )
 
 
@@ -327,19 +326,19 @@ class ClaimListView(ListView):
     paginate_by = CLAIMS_PAGE_SIZE
 
     def get_queryset(self):
-        self.form = ClaimFilterForm(self.request.GET or None)
         queryset = (
             Claim.objects.published()
             .select_related("claimant__side", "entry")
             .order_by("-entry__occurred_at", "-entry_id", "position", "id")
         )
-        return self.form.filter(queryset) if self.form.is_bound else queryset
+        self.filterset = ClaimFilterSet(self.request.GET or None, queryset=queryset)
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["form"] = self.form if self.form.is_bound else ClaimFilterForm()
-        context["filtering"] = self.form.is_bound and self.form.is_filtering
-        context["ambiguous"] = ambiguous_links(self.form, self.request.GET)
+        context["form"] = self.filterset.form
+        context["filtering"] = self.filterset.is_filtering
+        context["ambiguous"] = ambiguous_links(self.filterset.form, self.request.GET)
         return context
 
     def paginate_queryset(self, queryset, page_size):

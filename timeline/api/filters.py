@@ -8,10 +8,9 @@ from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework.filters import OrderingFilter
 
-from timeline.forms import start_of_day
+from timeline.filters import ClaimFilterSet, EntryFilterSet, FullTextFilter
 from timeline.models import (
     Actor,
-    Assessment,
     Claim,
     Entry,
     EntryActor,
@@ -19,69 +18,34 @@ from timeline.models import (
     Place,
     Side,
     Source,
-    Track,
 )
-from timeline.search import SearchQueryField, search_entries
 
-# Dates near year 1 or 9999 overflow once shifted between Kyiv time and UTC.
+# Times near year 1 or 9999 overflow once shifted between Kyiv time and UTC.
 YEAR_RANGE_MESSAGE = "Enter a date between the years 2 and 9998."
-
-
-def _check_year(value):
-    if value is not None and not 2 <= value.year <= 9998:
-        raise forms.ValidationError(YEAR_RANGE_MESSAGE, code="invalid")
-    return value
 
 
 class SafeIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
-        value = _check_year(super().to_python(value))
+        value = super().to_python(value)
+        if value is not None and not 2 <= value.year <= 9998:
+            raise forms.ValidationError(YEAR_RANGE_MESSAGE, code="invalid")
         # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows.
         return value.astimezone(dt.UTC) if value is not None else None
-
-
-class SafeDateField(forms.DateField):
-    def to_python(self, value):
-        return _check_year(super().to_python(value))
 
 
 class IsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = SafeIsoDateTimeField
 
 
-class DateFilter(filters.DateFilter):
-    field_class = SafeDateField
+class EntryFilter(EntryFilterSet):
+    """The timeline's filters (timeline/filters.py) and the API's own: kind, status, exact
+    times, changes since, and `search` for the page's `q`."""
 
-
-class FullTextFilter(filters.CharFilter):
-    field_class = SearchQueryField
-
-
-class EntryFilter(filters.FilterSet):
-    track = filters.ChoiceFilter(choices=Track.choices, help_text="`diplomacy` or `military`.")
     kind = filters.ChoiceFilter(choices=Entry.Kind.choices)
     status = filters.ChoiceFilter(
         choices=Entry.Status.choices,
         help_text="Editorial status. Only callers allowed to view drafts see anything but "
         "published entries; for everyone else `draft` and `review` match nothing.",
-    )
-    actor = filters.ModelChoiceFilter(
-        queryset=Actor.objects.all(),
-        to_field_name="slug",
-        method="filter_actor",
-        help_text="Slug of an actor taking part in the entry or making one of its claims.",
-    )
-    place = filters.ModelChoiceFilter(
-        queryset=Place.objects.all(),
-        to_field_name="slug",
-        method="filter_place",
-        help_text="Slug of a place; entries in places inside it match too (Kyiv → Pechersk).",
-    )
-    date_from = DateFilter(
-        method="filter_from", help_text="First day (Kyiv time, YYYY-MM-DD), inclusive."
-    )
-    date_to = DateFilter(
-        method="filter_to", help_text="Last day (Kyiv time, YYYY-MM-DD), inclusive."
     )
     occurred_after = IsoDateTimeFilter(
         field_name="occurred_at", lookup_expr="gte", help_text="ISO 8601 date and time, inclusive."
@@ -89,17 +53,10 @@ class EntryFilter(filters.FilterSet):
     occurred_before = IsoDateTimeFilter(
         field_name="occurred_at", lookup_expr="lt", help_text="ISO 8601 date and time, exclusive."
     )
-    assessment = filters.ChoiceFilter(
-        choices=Assessment.choices,
-        method="filter_assessment",
-        help_text="Entries with at least one claim graded so.",
-    )
     search = FullTextFilter(
         method="filter_search",
         max_length=200,
-        help_text="Full text: titles, summaries, claims (quotes, paraphrases, claimants), "
-        'actors and places. All words must appear; "quoted words" are a phrase, `OR` '
-        "between words, `-word` leaves out, `word*` matches a prefix.",
+        help_text=EntryFilterSet.base_filters["q"].extra["help_text"],
     )
     updated_since = IsoDateTimeFilter(
         method="filter_updated_since",
@@ -108,24 +65,8 @@ class EntryFilter(filters.FilterSet):
         "removed, in the admin or through the API).",
     )
 
-    class Meta:
-        model = Entry
-        fields = []
-
-    def filter_actor(self, queryset, name, value: str):
-        return queryset.involving(value)  # value: the Actor the slug names
-
-    def filter_place(self, queryset, name, value: str):
-        return queryset.at_place(value)  # value: the Place the slug names
-
-    def filter_from(self, queryset, name, day):
-        return queryset.filter(occurred_at__gte=start_of_day(day))
-
-    def filter_to(self, queryset, name, day):
-        return queryset.filter(occurred_at__lt=start_of_day(day + dt.timedelta(days=1)))
-
-    def filter_search(self, queryset, name, terms):
-        return search_entries(queryset, terms)
+    class Meta(EntryFilterSet.Meta):
+        pass
 
     def filter_updated_since(self, queryset, name, value):
         def changed(model):
@@ -136,27 +77,19 @@ class EntryFilter(filters.FilterSet):
             Q(updated_at__gte=value) | changed(Claim) | changed(Figure) | changed(EntryActor)
         )
 
-    def filter_assessment(self, queryset, name, value):
-        return queryset.with_claims_graded(value)
+
+# The page's search box is `q`; the API has always called it `search`.
+del EntryFilter.base_filters["q"]
 
 
-# `from` and `to`, as on the public timeline, are Python keywords: rename after the fact.
-for _attribute, _parameter in (("date_from", "from"), ("date_to", "to")):
-    EntryFilter.base_filters[_parameter] = EntryFilter.base_filters.pop(_attribute)
+class ClaimFilter(ClaimFilterSet):
+    """The claim tracker's filters (timeline/filters.py) and the API's own: kind, entry."""
 
-
-class ClaimFilter(filters.FilterSet):
-    assessment = filters.ChoiceFilter(choices=Assessment.choices)
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices)
-    claimant = filters.ModelChoiceFilter(
-        queryset=Actor.objects.all(), to_field_name="slug", help_text="Slug of the claimant."
-    )
     entry = filters.CharFilter(field_name="entry__slug", help_text="Slug of the entry.")
-    track = filters.ChoiceFilter(field_name="entry__track", choices=Track.choices)
 
-    class Meta:
-        model = Claim
-        fields = []
+    class Meta(ClaimFilterSet.Meta):
+        pass
 
 
 class FigureFilter(filters.FilterSet):
