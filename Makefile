@@ -42,25 +42,32 @@ test: install lint
 	DEBUG=0 SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Builds one database per size (SQLite files in /tmp, or PostgreSQL databases when
-# DATABASE_URL points at a server), fills it with generate_entries, measures every surface
-# and prints the table for the smallest and largest size. See docs/benchmarks.md.
+# Builds one database per size (SQLite files in BENCH_DIR, or PostgreSQL databases when
+# DATABASE_URL points at a server) unless it is already there (BENCH_FRESH=1 rebuilds), fills
+# it with generate_entries, measures every surface in-process and then requests per second
+# on gunicorn, and prints the tables for the smallest and largest size. See docs/benchmarks.md.
 BENCH_SIZES ?= 10000 1000000
 BENCH_DIR ?= /tmp/parallax-bench
+BENCH_LOAD_SECONDS ?= 10
 bench: install
 	mkdir -p $(BENCH_DIR)
 	set -e; server="$${DATABASE_URL%/*}"; for n in $(BENCH_SIZES); do \
+	  fresh=$(BENCH_FRESH); \
 	  if [ -n "$$server" ]; then \
-	    url="$$server/parallax_bench_$$n"; \
-	    psql "$$server/postgres" -qc "DROP DATABASE IF EXISTS parallax_bench_$$n" -c "CREATE DATABASE parallax_bench_$$n"; \
-	  else url="sqlite:///$(BENCH_DIR)/bench-$$n.sqlite3"; rm -f $(BENCH_DIR)/bench-$$n.sqlite3*; fi; \
+	    url="$$server/parallax_bench_$$n"; tag="postgresql-$$n"; \
+	    if [ -n "$$fresh" ] || ! psql "$$url" -qc "SELECT 1" >/dev/null 2>&1; then fresh=1; \
+	      psql "$$server/postgres" -qc "DROP DATABASE IF EXISTS parallax_bench_$$n" -c "CREATE DATABASE parallax_bench_$$n"; fi; \
+	  else url="sqlite:///$(BENCH_DIR)/bench-$$n.sqlite3"; tag="sqlite-$$n"; \
+	    if [ -n "$$fresh" ] || [ ! -f $(BENCH_DIR)/bench-$$n.sqlite3 ]; then fresh=1; rm -f $(BENCH_DIR)/bench-$$n.sqlite3*; fi; fi; \
 	  export DATABASE_URL=$$url DEBUG=0 SECRET_KEY=bench ALLOWED_HOSTS=127.0.0.1; \
 	  $(BIN)/python manage.py collectstatic --noinput -v0; \
 	  $(BIN)/python manage.py migrate --noinput -v0; \
-	  $(BIN)/python manage.py generate_entries $$n; \
-	  $(BIN)/python manage.py bench --out $(BENCH_DIR)/bench-$$n.json; \
+	  if [ -n "$$fresh" ]; then $(BIN)/python manage.py generate_entries $$n; fi; \
+	  $(BIN)/python manage.py bench --out $(BENCH_DIR)/bench-$$tag.json; \
+	  $(BIN)/python manage.py bench --load --seconds $(BENCH_LOAD_SECONDS) --out $(BENCH_DIR)/load-$$tag.json; \
 	done
-	$(BIN)/python manage.py bench --table $(BENCH_DIR)/bench-$(firstword $(BENCH_SIZES)).json $(BENCH_DIR)/bench-$(lastword $(BENCH_SIZES)).json
+	set -e; server="$${DATABASE_URL%/*}"; engine=$$([ -n "$$server" ] && echo postgresql || echo sqlite); \
+	$(BIN)/python manage.py bench --table $(BENCH_DIR)/bench-$$engine-$(firstword $(BENCH_SIZES)).json $(BENCH_DIR)/bench-$$engine-$(lastword $(BENCH_SIZES)).json
 
 # Times import_events on a synthetic ACLED file against loading the same file with sqlite3
 # (BENCH_IMPORT_ROWS rows, default 200000; DATABASE_URL=postgres://... for PostgreSQL).

@@ -1,17 +1,30 @@
 """Time every public surface in-process: median time, queries and bytes per surface.
 
 `manage.py bench --out bench-10000.json` measures the database DATABASE_URL points at
-(filled by generate_entries); `manage.py bench --table a.json b.json` prints the Markdown
-table comparing two sizes with the ratio of their median times. `make bench` does both.
+(filled by generate_entries) with the page cache off, so it times the queries and the
+rendering; `manage.py bench --table a.json b.json` prints the Markdown table comparing two
+sizes with the ratio of their median times. `make bench` does both.
+
+`manage.py bench --load` starts gunicorn (2 workers) on 127.0.0.1 and measures requests
+per second of a few surfaces against /healthz with a warm page cache, with `wrk` when it is
+installed and Python threads otherwise, at most --seconds (20) per surface.
 """
 
+import http.client
 import json
+import os
+import re
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
+import threading
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from timeline.models import Actor, Claim, Entry, Place
@@ -60,7 +73,10 @@ def surfaces():
         "api entries search": "/api/v1/entries/?search=strike",
         "api entries region": f"/api/v1/entries/?place={region.slug}",
         "api claims": "/api/v1/claims/",
+        "api claims search": "/api/v1/claims/?search=strike",
+        "api claims far end": "/api/v1/claims/?ordering=id",
         "api figures": "/api/v1/figures/",
+        "api figures far end": "/api/v1/figures/?ordering=as_of",
         "api actors": "/api/v1/actors/",
         "api places": "/api/v1/places/",
         "api sources": "/api/v1/sources/",
@@ -76,11 +92,20 @@ class Command(BaseCommand):
         parser.add_argument("--out", help="Write the measurements to this JSON file.")
         parser.add_argument("--repeat", type=int, default=5)
         parser.add_argument("--table", nargs=2, metavar=("SMALL", "LARGE"))
+        parser.add_argument("--load", action="store_true", help="Requests per second.")
+        parser.add_argument("--seconds", type=int, default=10, help="Per surface, at most 20.")
 
-    def handle(self, *args, out=None, repeat=5, table=None, **options):
+    def handle(self, *args, out=None, repeat=5, table=None, load=False, **options):
         if table:
             self.print_table(*table)
             return
+        if load:
+            self.load(out, min(options["seconds"], 20))
+            return
+        with override_settings(PAGE_CACHE=False):
+            self.measure(out, repeat)
+
+    def measure(self, out, repeat):
         client = Client(HTTP_HOST="127.0.0.1")
         results = {"entries": Entry.objects.count(), "vendor": connection.vendor, "rows": {}}
         for name, url in surfaces().items():
@@ -132,3 +157,97 @@ class Command(BaseCommand):
                 f"| `{name}` | {a['ms']} | {a['queries']} | {a['bytes'] / 1024:.0f} "
                 f"| {b['ms']} | {b['queries']} | {b['bytes'] / 1024:.0f} | {ratio:.2f} |"
             )
+
+    def load(self, out, seconds):
+        entry = Entry.objects.published().order_by("-occurred_at", "-id")[100]
+        urls = {
+            "/healthz": "/healthz",
+            "/": "/",
+            "entry page": entry.get_absolute_url(),
+            "api entries": "/api/v1/entries/?page_size=20",
+            "/claims/": "/claims/",
+            "/feed/": "/feed/",
+        }
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        # Our own interpreter and fixed arguments: nothing from outside reaches the command.
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "2"]
+            + ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+            env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"},
+        )
+        results = {"entries": Entry.objects.count(), "vendor": connection.vendor, "rows": {}}
+        try:
+            _wait_for(port)
+            for name, url in urls.items():
+                for _ in range(8):  # warm: every worker's cache, when it is in memory
+                    _get(port, url)
+                wrk = shutil.which("wrk")
+                rate = _wrk(wrk, port, url, seconds) if wrk else None
+                rate = rate or _threads(port, url, seconds)
+                results["rows"][name] = {"url": url, "rps": round(rate, 1)}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        base = results["rows"]["/healthz"]["rps"]
+        self.stdout.write("| surface | requests/s | of /healthz |\n|---|---:|---:|")
+        for name, row in results["rows"].items():
+            self.stdout.write(f"| `{name}` | {row['rps']:.0f} | {row['rps'] / base:.0%} |")
+        if out:
+            with open(out, "w") as handle:
+                json.dump(results, handle, indent=1)
+
+
+def _get(port, url):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", url)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def _wait_for(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if _get(port, "/healthz") == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /healthz")
+
+
+def _wrk(wrk, port, url, seconds):
+    output = subprocess.run(  # noqa: S603 (wrk's full path, our own URL)
+        [wrk, "-t2", "-c8", f"-d{seconds}s", f"http://127.0.0.1:{port}{url}"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+    ).stdout
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    return float(found.group(1)) if found else None
+
+
+def _threads(port, url, seconds, workers=8):
+    """A bounded loopback load loop: `workers` threads on keep-alive connections."""
+    done = [0] * workers
+    deadline = time.monotonic() + seconds
+
+    def run(slot):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < deadline:
+            conn.request("GET", url)
+            conn.getresponse().read()
+            done[slot] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / seconds

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from timeline.generate import generate_entries
+from timeline.pagecache import data_version_bump
 from timeline.services import database_statistics_refresh
 
 
@@ -30,5 +31,6 @@ class Command(BaseCommand):
 
         written = generate_entries(count, seed=seed, progress=progress)
         database_statistics_refresh()
+        data_version_bump()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Added {written:,} entries in {elapsed:.1f} s."))
