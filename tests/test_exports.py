@@ -2,6 +2,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -311,3 +312,24 @@ def test_every_export_takes_the_same_few_queries_at_10_and_at_500_entries(
     assert at_500 == at_10, at_10
     _, text = download(api, CSV_URL)
     assert len(text.splitlines()) == 501
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/export/entries.csv",
+        "/api/v1/export/timelinejs.json",
+        "/api/v1/export/entries.geojson",
+    ],
+)
+def test_an_export_takes_the_first_n_entries_with_limit(client, db, url):
+    from tests.factories import EntryFactory, PlaceFactory
+
+    place = PlaceFactory(latitude=50.45, longitude=30.52)
+    for n in range(3):
+        EntryFactory(title=f"Limited strike {n}", slug=f"limited-{n}").places.add(place)
+    body = b"".join(client.get(url, {"limit": "2"}).streaming_content).decode()
+    assert set(re.findall(r"limited-\d", body)) == {"limited-0", "limited-1"}
+    bad = client.get(url, {"limit": "many"})
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["limit"]

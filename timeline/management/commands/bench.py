@@ -80,7 +80,9 @@ def surfaces():
         "api actors": "/api/v1/actors/",
         "api places": "/api/v1/places/",
         "api sources": "/api/v1/sources/",
-        "export csv": "/api/v1/export/entries.csv?page_size=1000",
+        "export csv": "/api/v1/export/entries.csv?limit=1000",
+        "export timelinejs": "/api/v1/export/timelinejs.json?limit=1000",
+        "export geojson": "/api/v1/export/entries.geojson?limit=1000",
         "/healthz": "/healthz",
     }
 
