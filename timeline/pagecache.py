@@ -1,15 +1,15 @@
 """Rendered public pages and anonymous API lists, cached server-side until the data changes.
 
 A page is stored under its URL (with the Accept header, which picks the API's renderer) and
-the current data version: one counter in the cache that every write bumps once its
-transaction commits (a save or delete of any timeline row, a change to an entry's places,
-sources or actors, a status change through the services, an import, generate_entries). A
-bump makes every stored page unreachable at once, so nothing stale is served after a write;
-the old entries simply expire.
+the current data version: one counter in the cache that every write bumps, at once and
+again when its transaction commits (a save or delete of a row readers see, a change to an
+entry's places or sources, a status change through the services, an import's run,
+generate_entries). A bump makes every stored page unreachable at once, so nothing stale is
+served after a write; the old entries simply expire.
 
-Never stored or served: requests from signed-in users or with an Authorization header
-(editors see previews and drafts), responses that set a cookie, say private or no-store,
-or are not a plain 200.
+A stored API answer still counts against the API's throttles. Never stored or served:
+requests from signed-in users or with an Authorization header (editors see previews and
+drafts), responses that set a cookie, say private or no-store, or are not a plain 200.
 """
 
 import hashlib
@@ -94,6 +94,17 @@ def _key(request, version):
     return f"parallax:page:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def _throttle_allows(request):
+    """The API's throttles count a stored answer as they count a rendered one (a miss is
+    counted by the view itself), so the cache is no way around them."""
+    from rest_framework.settings import api_settings
+
+    return all(
+        throttle_class().allow_request(request, None)
+        for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES
+    )
+
+
 class PageCacheMiddleware:
     """Serve a stored copy of an anonymous GET of a public page or API list; store new ones.
 
@@ -110,6 +121,12 @@ class PageCacheMiddleware:
         version = data_version()
         key = _key(request, version)
         stored = cache.get(key)
+        if (
+            stored is not None
+            and request.path.startswith("/api/")
+            and not _throttle_allows(request)
+        ):
+            stored = None  # the view answers, with its 429
         if stored is not None:
             content, headers = stored
             response = HttpResponse(content)
