@@ -585,12 +585,12 @@ def entry_is_published(field="entry_id"):
     return models.Exists(Entry.objects.published().filter(pk=models.OuterRef(field)))
 
 
-# Below this many candidate entries a filter on a place or an actor reads their ids from
+# Up to this many candidate entries a filter on a place or an actor reads their ids from
 # the small side (the place's or actor's index) and the timeline sorts just those; above
 # it, matches are dense enough that walking the timeline index newest first and probing
 # each entry finds a page after a few hundred rows. Either way a page costs the same at
 # ten thousand entries and at a million.
-SMALL_SIDE_LIMIT = 2000
+SMALL_SIDE_LIMIT = 10_000
 
 
 class EntryQuerySet(models.QuerySet):
