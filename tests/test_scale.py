@@ -69,7 +69,7 @@ def test_claim_pages_are_the_same_read_from_the_timeline_window_or_sorted(client
     build_timeline(60)  # 120 claims: three pages of 50
     pages = {}
     for branch, limit in BRANCHES.items():
-        monkeypatch.setattr("timeline.views.SMALL_SIDE_LIMIT", limit)
+        monkeypatch.setattr("timeline.views.CLAIMS_SORTED_LIMIT", limit)
         pages[branch] = [
             client.get(f"/claims/?page={number}{extra}").content
             for number in (1, 2, 3)
@@ -103,7 +103,7 @@ def test_flat_surfaces_run_the_same_queries_at_10_and_300_entries(
     client, db, monkeypatch, django_assert_max_num_queries, branch
 ):
     monkeypatch.setattr("timeline.models.SMALL_SIDE_LIMIT", BRANCHES[branch])
-    monkeypatch.setattr("timeline.views.SMALL_SIDE_LIMIT", BRANCHES[branch])
+    monkeypatch.setattr("timeline.views.CLAIMS_SORTED_LIMIT", BRANCHES[branch])
     counts = {}
     for size in (10, 300):
         Entry.objects.all().delete()

@@ -24,7 +24,6 @@ from .counting import capped_count
 from .filters import ClaimFilterSet, EntryFilterSet
 from .history import public_updates
 from .models import (
-    SMALL_SIDE_LIMIT,
     Actor,
     Assessment,
     Claim,
@@ -41,6 +40,9 @@ from .templatetags.timeline_tags import PLACE_KIND_RANK
 
 TIMELINE_PAGE_SIZE = 30
 CLAIMS_PAGE_SIZE = 50
+# Up to this many matching claims are sorted by their entry's time; beyond, the claim
+# tracker reads each page from a window of the timeline (ClaimPaginator).
+CLAIMS_SORTED_LIMIT = 2000
 # Actor and place pages show the newest entries and claims and link to the full, paged,
 # filtered timeline or claim tracker for the rest.
 RELATED_LIMIT = 30
@@ -308,7 +310,7 @@ class ClaimPaginator(CappedPaginator):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         claims = self.object_list
-        if self.count > SMALL_SIDE_LIMIT:
+        if self.count > CLAIMS_SORTED_LIMIT:
             entries = (
                 Entry.objects.published()
                 .filter(Exists(claims.order_by().filter(entry=OuterRef("pk"))))
