@@ -86,9 +86,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Anonymous GETs of public pages and API lists from the cache until the data changes
-    # (timeline/pagecache.py); after authentication, inside conditional GET.
-    "timeline.pagecache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -97,6 +94,10 @@ MIDDLEWARE = [
     "timeline.history.SaveGroupMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Anonymous GETs of public pages and API lists from the cache until the data changes
+    # (timeline/pagecache.py): after authentication, inside conditional GET, and inside
+    # the middleware that set security headers, so a stored page gets them fresh.
+    "timeline.pagecache.PageCacheMiddleware",
     # Sees a view's database error first: the database gone is a 503 page, not a 500.
     "timeline.errors.DatabaseUnavailableMiddleware",
 ]

@@ -125,3 +125,11 @@ def test_a_cached_page_still_answers_a_conditional_get_with_304(client, publishe
     client.get("/")
     again = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+
+
+def test_a_page_from_the_cache_carries_the_security_headers(client, published_entry):
+    first = client.get("/")
+    second = client.get("/")
+    assert second["X-Page-Cache"] == "hit"
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"):
+        assert second[header] == first[header]
