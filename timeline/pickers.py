@@ -16,8 +16,8 @@ SUGGESTION_LIMIT = 20
 
 
 class AmbiguousName(forms.ValidationError):
-    def __init__(self, message, choices):
-        super().__init__(message, code="ambiguous")
+    def __init__(self, message, choices, params=None):
+        super().__init__(message, code="ambiguous", params=params)
         self.choices = choices
 
 
@@ -60,15 +60,19 @@ class NamedObjectField(forms.CharField):
             raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
         matches = resolve(self.what, text)
         if not matches:
+            # The reader's text goes in as a parameter, never into the message itself: a
+            # "%" in it must not be read as a format (the API formats messages with params).
             raise forms.ValidationError(
-                f"We have no {self.what} called “{text}”. Check the spelling, or leave the "
+                "We have no %(what)s called “%(text)s”. Check the spelling, or leave the "
                 "field empty.",
                 code="invalid_choice",
+                params={"what": self.what, "text": text},
             )
         if len(matches) > 1:
             raise AmbiguousName(
-                f"Several {self.what}s go by “{text}”. Pick one:",
+                f"Several {self.what}s go by “%(text)s”. Pick one:",
                 [(str(match), match.slug) for match in matches],
+                params={"text": text},
             )
         return matches[0]
 

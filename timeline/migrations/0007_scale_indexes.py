@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0005_day_counts'),
+        ('timeline', '0006_row_versions'),
     ]
 
     operations = [
