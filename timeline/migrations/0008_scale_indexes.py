@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0006_row_versions'),
+        ('timeline', '0007_search_index_deferrable'),
     ]
 
     operations = [
