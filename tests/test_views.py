@@ -950,3 +950,14 @@ def test_a_null_character_in_a_filter_is_a_message_not_a_server_error(client, db
     assert response.status_code in (200, 400)
     assert client.get("/suggest/place/", {"q": "\x00Ky"}).status_code == 200
     assert client.get("/claims/", {"claimant": "\x00"}).status_code in (200, 400)
+
+
+@pytest.mark.parametrize(
+    ("path", "labels"),
+    [("/", ["Search", "Track", "Actor", "Place", "From", "To"]), ("/claims/", ["Claimant"])],
+)
+def test_every_filter_field_has_a_readable_label(client, db, path, labels):
+    html = client.get(path).content.decode()
+    assert "[invalid name]" not in html
+    for label in labels:
+        assert f">{label}</label>" in html

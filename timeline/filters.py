@@ -136,11 +136,13 @@ class EntryFilterSet(PublicFilterSet):
     )
     actor = NamedObjectFilter(
         what="actor",
+        label="Actor",
         method="filter_actor",
         help_text="Slug or name of an actor taking part in the entry or making one of its claims.",
     )
     place = NamedObjectFilter(
         what="place",
+        label="Place",
         method="filter_place",
         help_text="Slug or name of a place; entries in places inside it match too "
         "(Kyiv → Pechersk).",
@@ -196,6 +198,7 @@ class ClaimFilterSet(PublicFilterSet):
 
     claimant = NamedObjectFilter(
         what="claimant",
+        label="Claimant",
         method="filter_claimant",
         help_text="Slug or name of the claimant.",
     )
