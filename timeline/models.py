@@ -48,6 +48,17 @@ def plausible_time_errors(**values):
     return errors
 
 
+class SlugFromName:
+    """Models whose slug, when left empty, is made from another field (`slug_source`)."""
+
+    slug_source = "name"
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, getattr(self, self.slug_source))
+        super().save(*args, **kwargs)
+
+
 def unique_slug(instance, value, *, max_length=200):
     """A slug for `value` that no other row of the instance's model uses yet."""
     base = slugify(value)[: max_length - 6].strip("-") or "item"
@@ -217,11 +228,6 @@ class Actor(Versioned):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("timeline:actor-detail", kwargs={"slug": self.slug})
@@ -755,7 +761,7 @@ ENTRY_KINDS_BY_TRACK = {
 # --- Datasets ---------------------------------------------------------------------------
 
 
-class Dataset(models.Model):
+class Dataset(SlugFromName, models.Model):
     """A published collection of events (ACLED, UCDP GED, a monitor's CSV) and its terms."""
 
     name = models.CharField(max_length=200, unique=True, help_text="E.g. “UCDP GED”.")
@@ -784,11 +790,6 @@ class Dataset(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        super().save(*args, **kwargs)
 
 
 class ImportRun(models.Model):
