@@ -265,6 +265,10 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
     ],
     "DEFAULT_SCHEMA_CLASS": "timeline.api.schema.ParallaxAutoSchema",
+    # Writes take JSON: one encoding, whose empty string and null mean what they say (a
+    # form-encoded "" would silently become null).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "timeline.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -297,6 +301,10 @@ SPECTACULAR_SETTINGS = {
         "ClaimKindEnum": "timeline.models.Claim.Kind",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "timeline.api.schema.postprocess",
+    ],
 }
 
 # LOG_FORMAT=json: one JSON object a line, for a log collector; otherwise plain text. Every

@@ -98,9 +98,9 @@ def test_filter_fields_are_text_inputs_the_script_enhances(client, places):
     assert b'setAttribute("role", "combobox")' in body
 
 
-def test_a_name_with_a_percent_sign_is_a_message_on_the_page_and_a_400_in_the_api(client, db):
+def test_a_name_with_a_percent_sign_is_a_message_on_the_page_and_a_404_in_the_api(client, db):
     page = client.get("/", {"actor": "100% nobody"})
     assert "We have no actor called “100% nobody”" in page.content.decode()
     api = client.get("/api/v1/entries/", {"actor": "100% nobody"})
-    assert api.status_code == 400
+    assert api.status_code == 404
     assert "100% nobody" in api.json()["actor"][0]

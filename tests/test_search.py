@@ -156,10 +156,15 @@ def test_timeline_search_with_nothing_to_search_is_a_friendly_message(client, db
     assert "Type at least one word to search for" in response.content.decode()
 
 
-def test_api_search_with_nothing_to_search_is_a_400_naming_the_parameter(client, db):
+def test_a_search_with_nothing_to_search_is_a_message_on_the_page_and_matches_nothing_in_the_api(
+    client, kyiv_strike
+):
+    page = client.get("/", {"q": "***"}).content.decode()
+    assert "Type at least one word" in page
     response = client.get("/api/v1/entries/", {"search": "***"})
-    assert response.status_code == 400
-    assert "search" in response.json()
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    assert client.get("/api/v1/entries/").json()["results"]
 
 
 def test_timeline_and_api_search_find_the_same_entries(client, kyiv_strike, draft_entry):

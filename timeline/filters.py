@@ -29,6 +29,12 @@ TRACK_MESSAGES = {"invalid_choice": "Choose diplomacy, military or both tracks."
 ASSESSMENT_MESSAGES = {"invalid_choice": "That is not one of our assessments."}
 
 
+def within_timeline(day):
+    """`day`, or the nearest day the timeline can hold: nothing is recorded before 1900 or
+    after 2999, so a date beyond them selects the same entries as the limit itself."""
+    return min(max(day, EARLIEST_DATE), LATEST_DATE)
+
+
 def start_of_day(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -41,10 +47,12 @@ def end_of_day(day):
 class DateRangeForm(forms.Form):
     """A “from” after the “to” is named on the “from” field, and neither date applies."""
 
+    swapped_dates_are_an_error = True
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("from"), cleaned.get("to")
-        if start and end and start > end:
+        if start and end and start > end and self.swapped_dates_are_an_error:
             self.add_error(
                 "from", "The “from” date is after the “to” date. Swap them to see that period."
             )
@@ -96,6 +104,29 @@ def rename_keyword_filters(filterset, order):
 
 
 class PublicFilterSet(filters.FilterSet):
+    # A page tells its reader when a query is probably a slip: a date before 1900, a “from”
+    # after the “to”, a search with no words. The API (`literal = True`) answers any query
+    # its schema allows as written: a date beyond the timeline's range reads as the nearest
+    # day it can hold, a reversed range and a search with no words match nothing.
+    literal = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.literal:
+            for name, field in self.filters.items():
+                if name in ("from", "to"):
+                    field.extra["validators"] = []
+                if isinstance(field, FullTextFilter):
+                    field.extra["wordless_matches_nothing"] = True
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        if self.literal:
+            form_class = type(
+                form_class.__name__, (form_class,), {"swapped_dates_are_an_error": False}
+            )
+        return form_class
+
     @property
     def valid_data(self):
         """What validated, even when another field did not (that field alone is ignored)."""
@@ -181,10 +212,10 @@ class EntryFilterSet(PublicFilterSet):
         return queryset.at_place(place)
 
     def filter_from(self, queryset, name, day):
-        return queryset.filter(occurred_at__gte=start_of_day(day))
+        return queryset.filter(occurred_at__gte=start_of_day(within_timeline(day)))
 
     def filter_to(self, queryset, name, day):
-        return queryset.filter(occurred_at__lt=end_of_day(day))
+        return queryset.filter(occurred_at__lt=end_of_day(within_timeline(day)))
 
     def filter_assessment(self, queryset, name, value):
         return queryset.with_claims_graded(value)
@@ -234,13 +265,13 @@ class ClaimFilterSet(PublicFilterSet):
         return queryset.filter(claimant=actor)
 
     def filter_from(self, queryset, name, day):
-        start = start_of_day(day)
+        start = start_of_day(within_timeline(day))
         return queryset.filter(
             Q(said_at__gte=start) | Q(said_at__isnull=True, entry__occurred_at__gte=start)
         )
 
     def filter_to(self, queryset, name, day):
-        end = end_of_day(day)
+        end = end_of_day(within_timeline(day))
         return queryset.filter(
             Q(said_at__lt=end) | Q(said_at__isnull=True, entry__occurred_at__lt=end)
         )

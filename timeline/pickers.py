@@ -65,7 +65,7 @@ class NamedObjectField(forms.CharField):
             raise forms.ValidationError(
                 "We have no %(what)s called “%(text)s”. Check the spelling, or leave the "
                 "field empty.",
-                code="invalid_choice",
+                code="does_not_exist",
                 params={"what": self.what, "text": text},
             )
         if len(matches) > 1:

@@ -131,11 +131,21 @@ def matching_ids(terms):
     raise NotImplementedError(f"No full-text search on {connection.vendor}")
 
 
+class NoWords:
+    """A query with no words to look for (the API's reading of `***`): it matches nothing.
+    Not an empty list, which filters treat as “no filter”."""
+
+
+NO_WORDS = NoWords()
+
+
 def search_entries(queryset, text):
     """The entries of `queryset` that match the reader's `text`, in the queryset's order.
 
     Raises SearchQueryError (a message for the reader) when the text has nothing to search.
     """
+    if text is NO_WORDS:
+        return queryset.none()
     terms = text if isinstance(text, list) else parse_query(text)
     return queryset.filter(pk__in=matching_ids(terms))
 
@@ -415,7 +425,14 @@ def search_index_deferred():
 
 
 class SearchQueryField(forms.CharField):
-    """A search box: cleans to the parsed query, or a reader's message when nothing is left."""
+    """A search box: cleans to the parsed query, or a reader's message when nothing is left.
+
+    With `wordless_matches_nothing` (the API), a query with no words to look for cleans to
+    no terms, which match nothing, instead of a message."""
+
+    def __init__(self, *, wordless_matches_nothing=False, **kwargs):
+        self.wordless_matches_nothing = wordless_matches_nothing
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         text = super().to_python(value)
@@ -428,6 +445,8 @@ class SearchQueryField(forms.CharField):
         try:
             return parse_query(text)
         except SearchQueryError as error:
+            if self.wordless_matches_nothing:
+                return NO_WORDS
             raise forms.ValidationError(str(error), code="invalid") from error
 
     def validate(self, value):

@@ -14,6 +14,56 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+# A well-formed request can still name a record that does not exist, or take a slug that
+# another one holds: the schema cannot know which records exist, so these are not 400s.
+REFERENCE_CODES = frozenset({"does_not_exist", "unique"})
+
+
+def leaf_codes(codes):
+    if isinstance(codes, dict):
+        return {code for value in codes.values() for code in leaf_codes(value)}
+    if isinstance(codes, list):
+        return {code for value in codes for code in leaf_codes(value)}
+    return {codes}
+
+
+def about_records_only(error):
+    """The answer for a ValidationError that only names absent or taken records: on a read, 404
+    (a filter naming an actor, place or side that does not exist); on a write, 409 (the body
+    refers to a record that does not exist, or takes a slug already in use), as PostgREST
+    answers foreign-key and unique violations. The body still names each field."""
+    codes = leaf_codes(error.get_codes())
+    if not codes or not codes <= REFERENCE_CODES:
+        return None
+    return error.detail
+
+
+class Absent(exceptions.NotFound):
+    def __init__(self, detail):
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        messages = [str(message) for value in fields.values() for message in _flat(value)]
+        super().__init__({"detail": " ".join(messages), **fields})
+
+
+class ReferenceConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+    def __init__(self, detail):
+        self.detail = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+
+
+def _flat(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _flat(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _flat(item)
+    else:
+        yield value
+
+
 def drf_validation_error(error):
     """A Django ValidationError (model clean, constraints, shared rules) as a DRF 400."""
     detail = as_serializer_error(error)
@@ -31,4 +81,10 @@ def exception_handler(exc, context):
             "This object is still in use and cannot be deleted"
             + (f" (used by: {', '.join(used_by)})." if used_by else ".")
         )
+    if isinstance(exc, exceptions.ValidationError):
+        detail = about_records_only(exc)
+        if detail is not None:
+            request = context.get("request")
+            reading = request is not None and request.method in ("GET", "HEAD")
+            exc = Absent(detail) if reading else ReferenceConflict(detail)
     return drf_exception_handler(exc, context)

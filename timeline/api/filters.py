@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework.filters import OrderingFilter
@@ -20,21 +21,75 @@ from timeline.models import (
     Source,
 )
 
-# Times near year 1 or 9999 overflow once shifted between Kyiv time and UTC.
-YEAR_RANGE_MESSAGE = "Enter a date between the years 2 and 9998."
+# Nothing on the timeline is older than 1900 or later than 2999: a moment beyond them (year 1,
+# say, where shifting between Kyiv time and UTC would overflow) selects what these select.
+EARLIEST_MOMENT = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST_MOMENT = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
 
 
 class SafeIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and not EARLIEST_MOMENT.year <= parsed.year < LATEST_MOMENT.year:
+                return EARLIEST_MOMENT if parsed.year < EARLIEST_MOMENT.year else LATEST_MOMENT
         value = super().to_python(value)
-        if value is not None and not 2 <= value.year <= 9998:
-            raise forms.ValidationError(YEAR_RANGE_MESSAGE, code="invalid")
         # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows.
         return value.astimezone(dt.UTC) if value is not None else None
 
 
 class IsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = SafeIsoDateTimeField
+
+
+class RecordChoiceField(forms.ModelChoiceField):
+    """A record named by its key: one that does not exist is `does_not_exist`, which the API
+    answers 404 (a well-formed request for something absent), not 400."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            raise forms.ValidationError(
+                "There is no %(what)s “%(value)s”.",
+                code="does_not_exist",
+                params={"what": self.label or "such record", "value": value},
+            ) from error
+
+
+class RecordChoiceFilter(filters.ModelChoiceFilter):
+    field_class = RecordChoiceField
+
+
+class StrictBooleanField(forms.Field):
+    """`true` or `false` (also `1` / `0`); anything else is a 400, where Django's
+    NullBooleanField would read it as “no filter”."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Give `true` or `false`.", code="invalid") from None
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget turns any unknown value into “no filter”.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 class EntryFilter(EntryFilterSet):
@@ -65,6 +120,8 @@ class EntryFilter(EntryFilterSet):
         "removed, in the admin or through the API).",
     )
 
+    literal = True
+
     class Meta(EntryFilterSet.Meta):
         pass
 
@@ -88,6 +145,8 @@ class ClaimFilter(ClaimFilterSet):
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices)
     entry = filters.CharFilter(field_name="entry__slug", help_text="Slug of the entry.")
 
+    literal = True
+
     class Meta(ClaimFilterSet.Meta):
         pass
 
@@ -95,10 +154,13 @@ class ClaimFilter(ClaimFilterSet):
 class FigureFilter(filters.FilterSet):
     metric = filters.ChoiceFilter(choices=Figure.Metric.choices)
     entry = filters.CharFilter(field_name="entry__slug", help_text="Slug of the entry.")
-    scope = filters.ModelChoiceFilter(
-        queryset=Place.objects.all(), to_field_name="slug", help_text="Slug of the place counted."
+    scope = RecordChoiceFilter(
+        queryset=Place.objects.all(),
+        to_field_name="slug",
+        label="place",
+        help_text="Slug of the place counted.",
     )
-    current = filters.BooleanFilter(
+    current = StrictBooleanFilter(
         field_name="is_current",
         help_text="`true`: only the latest report per entry, metric and scope; `false`: only "
         "the reports it revised.",
@@ -111,7 +173,9 @@ class FigureFilter(filters.FilterSet):
 
 class ActorFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=Actor.Kind.choices)
-    side = filters.ModelChoiceFilter(queryset=Side.objects.all(), help_text="Slug of a side.")
+    side = RecordChoiceFilter(
+        queryset=Side.objects.all(), label="side", help_text="Slug of a side."
+    )
 
     class Meta:
         model = Actor

@@ -19,10 +19,11 @@ class CursorPage(CursorPagination):
     ordering = ("-id",)
 
     def get_page_size(self, request):
-        """The schema says `page_size` is one whole number from 1: anything else is a 400
-        (DRF would fall back to the default and answer as if it were right)."""
+        """The schema says `page_size` is one whole number from 1 (empty: the default):
+        anything else is a 400 (DRF would fall back to the default and answer as if it were
+        right)."""
         values = request.query_params.getlist(self.page_size_query_param)
-        if not values:
+        if not values or values == [""]:
             return self.page_size
         value = values[0]
         if len(values) > 1 or not value.isascii() or not value.isdigit() or int(value) < 1:

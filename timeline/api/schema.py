@@ -47,11 +47,21 @@ class ParallaxAutoSchema(AutoSchema):
                 "Not allowed: anonymous callers only read, editors need the model permission, "
                 "and only publishers move an entry in or out of “published”.",
             )
-        if has_object or (is_read and self._is_list_view()):
+        if has_object or is_read:
             extra["404"] = (
                 ErrorSerializer,
-                "No such object visible to you (drafts are invisible to the public), or an "
-                "invalid page cursor.",
+                "No such object visible to you (drafts are invisible to the public), an "
+                "invalid page cursor, or a filter naming an actor, place, claimant or side that "
+                "does not exist (the answer names the parameter too)."
+                if is_read
+                else "No such object visible to you (drafts are invisible to the public).",
+            )
+        if not is_read:
+            extra["409"] = (
+                VALIDATION_ERROR_SCHEMA,
+                "The body refers to a record that does not exist (an entry, actor, place, side "
+                "or source), or takes a slug another record holds: the answer names each field. "
+                "Nothing was saved.",
             )
         if method in ("PUT", "PATCH", "DELETE") and has_object:
             extra["412"] = (
@@ -83,3 +93,38 @@ class ParallaxAutoSchema(AutoSchema):
         from .views import ConditionalGetMixin  # noqa: PLC0415 (views import this module's kin)
 
         return isinstance(self.view, ConditionalGetMixin)
+
+
+# Every text field and text parameter refuses the NUL character (PostgreSQL cannot store it),
+# so the schema says so; generated clients and fuzzers then know it as invalid input.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _refuse_nul(schema):
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"enum", "format", "pattern"} & schema.keys():
+        schema["pattern"] = NO_NUL
+    for key in ("items", "additionalProperties"):
+        _refuse_nul(schema.get(key))
+    for key in ("properties",):
+        for value in (schema.get(key) or {}).values():
+            _refuse_nul(value)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for value in schema.get(key) or []:
+            _refuse_nul(value)
+
+
+def postprocess(result, generator, request, public):
+    """Query parameters are optional filters in which an empty value means “no filter” (as a
+    page's form sends them): `allowEmptyValue`. Text refuses NUL: a `pattern`."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+                _refuse_nul(parameter.get("schema"))
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _refuse_nul(component)
+    return result

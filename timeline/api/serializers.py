@@ -1,6 +1,7 @@
 """Explicit serializers: what the API shows, and writes validated exactly as in the admin."""
 
 import copy
+from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -198,7 +199,34 @@ class FigureInEntrySerializer(serializers.ModelSerializer):
 # --- Writes: the model's own validation, as the admin runs it -----------------------------
 
 
-class CleanModelSerializer(serializers.ModelSerializer):
+LIST_FIELDS = (serializers.ManyRelatedField, serializers.ListSerializer, serializers.ListField)
+
+
+class StrictInput:
+    """JSON types as the schema states them. A text field takes a string only (DRF would
+    store the number 0 as "0"), and a relation takes its key or null, never "" (which DRF
+    would read as null)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for name, field in self.fields.items():
+                if field.read_only or name not in data:
+                    continue
+                value = data[name]
+                if isinstance(field, serializers.CharField):
+                    if value is not None and not isinstance(value, str):
+                        errors[name] = ["Give text (a JSON string)."]
+                elif isinstance(field, serializers.RelatedField) and value == "":
+                    errors[name] = ["Give the key of a record, or null."]
+                elif isinstance(field, LIST_FIELDS) and not isinstance(value, list):
+                    errors[name] = ["Give a list (a JSON array)."]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class CleanModelSerializer(StrictInput, serializers.ModelSerializer):
     """Runs Model.full_clean() (clean(), field validators, constraints) on every write.
 
     Subclasses add their shared rules in `validate_instance` and list their many-to-many
@@ -371,7 +399,7 @@ class EntryDetailSerializer(EntrySerializer):
         read_only_fields = fields
 
 
-class EntryActorWriteSerializer(serializers.Serializer):
+class EntryActorWriteSerializer(StrictInput, serializers.Serializer):
     actor = serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all())
     role = serializers.ChoiceField(choices=EntryActor.Role.choices)
 
@@ -614,7 +642,7 @@ class FigureSerializer(CleanModelSerializer):
         return super().validate(attrs)
 
 
-class FigureErrorSerializer(serializers.Serializer):
+class FigureErrorSerializer(StrictInput, serializers.Serializer):
     """Mark a report as recorded in error (publishers only)."""
 
     reason = serializers.CharField(
@@ -622,7 +650,7 @@ class FigureErrorSerializer(serializers.Serializer):
     )
 
 
-class FigureRevisionSerializer(serializers.Serializer):
+class FigureRevisionSerializer(StrictInput, serializers.Serializer):
     """A new report of the same number (same entry, metric and scope): what changed."""
 
     low = serializers.IntegerField(min_value=0, required=False, allow_null=True)
