@@ -35,9 +35,10 @@ def test_days_without_events_are_empty_buckets():
 
 def test_long_ranges_switch_to_weeks_then_months():
     start = dt.date(2025, 1, 1)
-    assert charts.choose_unit(start, start + dt.timedelta(days=91)) == "day"
-    assert charts.choose_unit(start, start + dt.timedelta(days=92)) == "week"
-    assert charts.choose_unit(start, start + dt.timedelta(days=800)) == "month"
+    assert charts.choose_unit(start, start + dt.timedelta(days=61)) == "day"
+    assert charts.choose_unit(start, start + dt.timedelta(days=62)) == "week"
+    assert charts.choose_unit(start, start + dt.timedelta(days=433)) == "week"
+    assert charts.choose_unit(start, start + dt.timedelta(days=434)) == "month"
     counts = {
         (dt.date(2025, 3, 3), "military", "missile_strike"): (1, 0),  # a Monday
         (dt.date(2025, 3, 9), "military", "missile_strike"): (2, 0),  # the Sunday after

@@ -32,7 +32,7 @@ def to_docs(path, name):
 def test_pulse_shows_the_geneva_marker_before_the_strike_bars(page, live_server, story):
     page.goto(live_server.url + "/")
     marker = page.locator(".pulse-marker", has_text="Geneva").first
-    bar = page.locator('.pulse-bar[data-day="2025-11-25"]')
+    bar = page.locator('.pulse-days [data-day="2025-11-25"]')
     assert marker.bounding_box()["x"] < bar.bounding_box()["x"]
     to_docs(screenshot(page, "pulse", height=900), "pulse.png")
     bar.click()

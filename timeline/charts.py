@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from .models import Entry, Track
+from .models import Track
 
 DAY = dt.timedelta(days=1)
 CONTRAST_WINDOW = dt.timedelta(hours=72)
-# Longest range drawn a bar a day, then a bar a week; longer still, a bar a month.
-MAX_DAYS_AS_DAYS = 92
-MAX_DAYS_AS_WEEKS = 731
-DEFAULT_DAYS = 90
+# Longest range drawn a bar a day, then a bar a week; longer still, a bar a month. At most
+# 62 bars in five years, so that the chart's markup stays small however dense the data.
+MAX_DAYS_AS_DAYS = 62
+MAX_DAYS_AS_WEEKS = 62 * 7
+DEFAULT_DAYS = 60
 MIN_DAYS = 10
 MAX_LABELLED_MARKERS = 12
 
@@ -128,6 +129,7 @@ class Bucket:
     groups: dict = field(default_factory=dict)  # military group -> value
     diplomacy: int = 0
     diplomacy_kinds: dict = field(default_factory=dict)
+    group_values: list = field(default_factory=list)  # per kind group shown, for the table
 
     @property
     def total(self):
@@ -181,6 +183,7 @@ def nice_max(value):
 WIDTH, HEIGHT = 720, 230
 LEFT, RIGHT = 44, 712
 MARKER_Y = 30
+DOT_RADIUS = 5
 BAR_TOP, BAR_BOTTOM = 70, 196
 
 
@@ -210,59 +213,44 @@ def pulse_chart(bucket_list, *, unit, mode, markers=(), href=None):
     top = nice_max(max((b.total for b in bucket_list), default=0))
     scale = (BAR_BOTTOM - BAR_TOP) / top
     what = "killed" if mode == "killed" else "military events"
-    bars, dots = [], []
+    # The page's weight must not grow with the data: a day is one link (its name says what
+    # happened), the stacked segments are one path per kind group and the diplomacy dots
+    # one path, drawn beneath the links; the breakdown by kind is in the table.
+    days, stacks, dots = [], {group: [] for group in GROUP_ORDER}, []
+    width = round(max(slot * 0.8, 0.6), 1)
     for i, bucket in enumerate(bucket_list):
+        if not (bucket.total or bucket.diplomacy):
+            continue
         x = LEFT + i * slot
-        link = href(bucket.start, bucket.end) if href else None
+        bar_x = round(x + slot / 2, 1)  # the bars are strokes, as wide as `bar_width`
+        y = BAR_BOTTOM
+        for group in GROUP_ORDER:
+            value = bucket.groups.get(group, 0)
+            if not value:
+                continue
+            height = max(value * scale, 0.8)
+            y -= height
+            stacks[group].append(f"M{bar_x} {round(y, 1)}v{round(height, 1)}")
+        said = []
         if bucket.total:
-            y = BAR_BOTTOM
-            segments = []
-            for group in GROUP_ORDER:
-                value = bucket.groups.get(group, 0)
-                if not value:
-                    continue
-                height = value * scale
-                y -= height
-                segments.append(
-                    {"group": group, "y": round(y, 1), "height": round(max(height, 0.8), 1)}
-                )
-            parts = ", ".join(
-                f"{bucket.groups[g]:,} {GROUP_LABELS[g].lower()}"
-                for g in GROUP_ORDER
-                if bucket.groups.get(g)
-            )
-            total = (
+            said.append(
                 f"{bucket.total:,} killed"
                 if mode == "killed"
                 else plural(bucket.total, "military event")
             )
-            bars.append(
-                {
-                    "x": round(x + slot * 0.1, 1),
-                    "width": round(max(slot * 0.8, 0.6), 1),
-                    "segments": segments,
-                    "href": link,
-                    "name": f"{bucket.long_label}: {total} ({parts})",
-                    "day": bucket.start.isoformat(),
-                }
-            )
         if bucket.diplomacy:
-            dots.append(
-                {
-                    "x": round(x + slot / 2, 1),
-                    "href": link,
-                    "count": bucket.diplomacy,
-                    "name": f"{bucket.long_label}: "
-                    + plural(bucket.diplomacy, "diplomatic event")
-                    + " ("
-                    + ", ".join(
-                        f"{n} {Entry.Kind(kind).label.lower()}"
-                        for kind, n in sorted(bucket.diplomacy_kinds.items())
-                    )
-                    + ")",
-                    "day": bucket.start.isoformat(),
-                }
-            )
+            said.append(plural(bucket.diplomacy, "diplomatic event"))
+            cx = round(x + slot / 2, 1)
+            dots.append(f"M{round(cx - DOT_RADIUS, 1)} {MARKER_Y}a5 5 0 1 0 10 0a5 5 0 1 0-10 0")
+        days.append(
+            {
+                "x": round(x, 1),
+                "width": round(slot, 1),
+                "href": href(bucket.start, bucket.end) if href else None,
+                "name": f"{bucket.long_label}: {' and '.join(said)}",
+                "day": bucket.start.isoformat(),
+            }
+        )
     labelled = []
     for marker in list(markers)[:MAX_LABELLED_MARKERS]:
         start, end = marker["start"], marker["end"]
@@ -303,6 +291,9 @@ def pulse_chart(bucket_list, *, unit, mode, markers=(), href=None):
         for i, b in enumerate(bucket_list)
         if i % step == 0
     ]
+    shown_groups = [g for g in GROUP_ORDER if any(b.groups.get(g) for b in bucket_list)]
+    for bucket in bucket_list:
+        bucket.group_values = [bucket.groups.get(g, 0) for g in shown_groups]
     return {
         "width": WIDTH,
         "height": HEIGHT,
@@ -314,19 +305,19 @@ def pulse_chart(bucket_list, *, unit, mode, markers=(), href=None):
         "top": top,
         "mid": top // 2 if top >= 2 else None,
         "mid_y": round(BAR_BOTTOM - (top // 2) * scale, 1) if top >= 2 else None,
-        "bars": bars,
-        "dots": dots,
+        "days": days,
+        "day_top": MARKER_Y - DOT_RADIUS - 2,
+        "day_height": BAR_BOTTOM - MARKER_Y + DOT_RADIUS + 2,
+        "stacks": [{"group": g, "d": "".join(stacks[g])} for g in GROUP_ORDER if stacks[g]],
+        "bar_width": width,
+        "dots": "".join(dots),
         "markers": labelled,
         "ticks": ticks,
         "unit": unit,
         "mode": mode,
         "what": what,
         "buckets": bucket_list,
-        "groups": [
-            {"key": g, "label": GROUP_LABELS[g]}
-            for g in GROUP_ORDER
-            if any(b.groups.get(g) for b in bucket_list)
-        ],
+        "groups": [{"key": g, "label": GROUP_LABELS[g]} for g in shown_groups],
         "first": first,
         "last": last,
         "military_total": sum(b.total for b in bucket_list),
