@@ -12,7 +12,7 @@ from tests import factories
 from tests.test_views import MAX_QUERIES, build_timeline
 from timeline import charts
 from timeline.models import Actor, DayCount, Entry, Place, PlaceTree, Source
-from timeline.rollup import refresh_stale_days, rollup_rebuild
+from timeline.rollup import FigureTotal, refresh_stale_days, rollup_rebuild
 
 
 def at(day, hour=12, month=11):
@@ -227,6 +227,30 @@ def test_place_totals_count_each_figure_at_the_place_once(kyiv_figures):
         (dt.date(2025, 11, 26), *strike, "injured"): "2",
     }
     assert totals[(dt.date(2025, 11, 26), *strike, "injured")].range_text == "1–4"
+
+
+def test_place_totals_add_up_by_week_keeping_their_wording_and_range():
+    def total(best, qualifier="exact", low=None, high=None):
+        figure_total = FigureTotal()
+        figure_total.add(low, best, high, qualifier)
+        return figure_total
+
+    strike = ("military", "missile_strike")
+    totals = {
+        (dt.date(2025, 3, 3), *strike, "killed"): total(2),  # a Monday
+        (dt.date(2025, 3, 9), *strike, "killed"): total(3, "at_least"),  # the Sunday after
+        (dt.date(2025, 3, 10), *strike, "injured"): total(5, low=4, high=9),
+    }
+    weeks = charts.casualty_buckets(totals, dt.date(2025, 1, 1), dt.date(2025, 6, 30), "week")
+    chart = charts.casualty_chart(weeks, unit="week", place_name="Kyiv")
+    assert [bar["name"] for bar in chart["bars"]] == [
+        "week of 3 Mar 2025 at Kyiv: at least 5 killed",
+        "week of 10 Mar 2025 at Kyiv: 5 injured (4–9)",
+    ]
+    assert [m["phrase"] for m in chart["metrics"]] == ["at least 5 killed", "5 injured (4–9)"]
+    assert chart["top"] == 10  # the axis reaches the top of the range, not only the best value
+    empty = charts.casualty_buckets({}, dt.date(2025, 1, 1), dt.date(2025, 6, 30), "week")
+    assert charts.casualty_chart(empty, unit="week", place_name="Kyiv") is None
 
 
 def test_place_page_charts_killed_and_injured_at_the_place(client, kyiv_figures):
