@@ -280,6 +280,13 @@ def test_a_country_page_counts_a_nationwide_figure_once_over_its_cities(client, 
     assert 'aria-label="Wed 26 Nov 2025 at Ukraine: 3 killed, 2 injured (1–4)"' in chart
 
 
+def test_the_pulse_of_killed_on_a_place_page_agrees_with_its_casualty_chart(client, kyiv_figures):
+    html = client.get("/places/kyiv/?chart=killed").content.decode()
+    assert 'aria-label="Mon 24 Nov 2025: 5 killed (5 combined missile and drone)"' in html
+    country = client.get("/places/ukraine/?chart=killed").content.decode()
+    assert 'aria-label="Mon 24 Nov 2025: 9 killed (9 combined missile and drone)"' in country
+
+
 def test_a_place_without_casualty_figures_shows_no_casualty_chart(client, kyiv_figures):
     geneva = factories.PlaceFactory(name="Geneva", slug="geneva")
     factories.DiplomacyEntryFactory(occurred_at=at(22), places=[geneva])

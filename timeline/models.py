@@ -682,9 +682,11 @@ class EntryQuerySet(models.QuerySet):
             figures = figures.filter(scope__path__gte=low, scope__path__lt=high)
         return totals_by_day(figures.total_rows(metrics), places)
 
-    def killed_by_day(self, start, end, places):
+    def killed_by_day(self, start, end, places, *, within=None):
         """{(local day, track, kind): killed} between two moments (figure_totals_by_day)."""
-        totals = self.figure_totals_by_day(start, end, places, metrics=[Figure.Metric.KILLED])
+        totals = self.figure_totals_by_day(
+            start, end, places, metrics=[Figure.Metric.KILLED], within=within
+        )
         return {key[:3]: total.best for key, total in totals.items()}
 
     def map_cells(self, *, cell, bbox=None):

@@ -26,12 +26,24 @@ def _local_day(moment):
     return timezone.localdate(moment) if moment else None
 
 
-def pulse(request, entries, *, use_rollup, track="", start=None, end=None, link_params=None):
+def pulse(
+    request,
+    entries,
+    *,
+    use_rollup,
+    track="",
+    start=None,
+    end=None,
+    link_params=None,
+    within=None,
+):
     """The pulse chart for `entries` (a published queryset, filters applied).
 
     `use_rollup`: the entries are every published entry (at most a track and dates chosen),
     so the daily roll-up answers in a few rows; otherwise one GROUP BY over the filtered
     entries in the chart's range. `link_params` are the filters each bar's link keeps.
+    `within`: a place page's place, whose "people killed" bars count only figures at it
+    (Kyiv's own number, not the nationwide total its entry also reports).
     """
     mode = chart_mode(request)
     if use_rollup:
@@ -51,7 +63,9 @@ def pulse(request, entries, *, use_rollup, track="", start=None, end=None, link_
     if use_rollup:
         counts = DayCount.objects.daily(first, last, track=track)
     else:
-        killed = entries.killed_by_day(t0, t1, PlaceTree()) if mode == "killed" else {}
+        killed = (
+            entries.killed_by_day(t0, t1, PlaceTree(), within=within) if mode == "killed" else {}
+        )
         counts = charts.merge_counts(entries.daily_counts(t0, t1), killed)
     if start is None:
         first, last = charts.trim_leading_empty(first, last, {key[0] for key in counts})

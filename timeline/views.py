@@ -411,7 +411,11 @@ class PlaceDetailView(DetailView):
             ancestors.insert(0, node)
         entries = Entry.objects.published().at_place(place)
         pulse = pictures.pulse(
-            self.request, entries, use_rollup=False, link_params={"place": place.slug}
+            self.request,
+            entries,
+            use_rollup=False,
+            link_params={"place": place.slug},
+            within=place,
         )
         context.update(
             ancestors=ancestors,
