@@ -1,6 +1,7 @@
 """The pictures: aggregations, geometry, and the pages and endpoint that draw them."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -8,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories
-from tests.test_views import build_timeline
+from tests.test_views import MAX_QUERIES, build_timeline
 from timeline import charts
 from timeline.models import Actor, DayCount, Entry, Place, PlaceTree, Source
-from timeline.rollup import refresh_stale_days, rollup_rebuild
+from timeline.rollup import FigureTotal, refresh_stale_days, rollup_rebuild
 
 
 def at(day, hour=12, month=11):
@@ -164,3 +165,153 @@ def test_claim_bar_segments_add_up_and_link_to_the_tracker():
         ("false", 25.0),
     ]
     assert bar["segments"][1]["href"] == "/claims/?assessment=false"
+
+
+# --- Killed and injured at a place ------------------------------------------------------
+
+
+@pytest.fixture
+def kyiv_figures(db):
+    """Two nights at Kyiv: revised, nested, nationwide and mistaken figures, a draft with a
+    large number, and a strike elsewhere in Ukraine."""
+    ukraine = factories.PlaceFactory(name="Ukraine", slug="ukraine", kind=Place.Kind.COUNTRY)
+    kyiv = factories.PlaceFactory(name="Kyiv", slug="kyiv", parent=ukraine)
+    pechersk = factories.PlaceFactory(
+        name="Pechersk", slug="pechersk", parent=kyiv, kind=Place.Kind.DISTRICT
+    )
+    odesa = factories.PlaceFactory(name="Odesa", slug="odesa", parent=ukraine)
+    figure = factories.FigureFactory
+    night = factories.EntryFactory(occurred_at=at(24, 3), places=[kyiv, pechersk])
+    figure(entry=night, scope=ukraine, best=9, as_of=at(24, 8))  # nationwide, not Kyiv's
+    figure(entry=night, scope=kyiv, best=4, as_of=at(24, 8))
+    figure(entry=night, scope=kyiv, best=5, as_of=at(24, 14))  # the revision that stands
+    figure(entry=night, scope=pechersk, best=2, as_of=at(24, 9))  # inside Kyiv's count
+    figure(
+        entry=night, scope=kyiv, metric="injured", best=7, as_of=at(24, 9), qualifier="more_than"
+    )
+    wrong = figure(entry=night, scope=kyiv, metric="injured", best=70, as_of=at(24, 15))
+    wrong.marked_error_at = timezone.now()
+    wrong.save(update_fields=["marked_error_at"])
+    later = factories.EntryFactory(occurred_at=at(26, 2), places=[pechersk])
+    figure(entry=later, scope=pechersk, metric="injured", best=2, low=1, high=4, qualifier="exact")
+    elsewhere = factories.EntryFactory(occurred_at=at(26, 2), places=[odesa])
+    figure(entry=elsewhere, scope=odesa, best=3, qualifier="exact")
+    draft = factories.EntryFactory(occurred_at=at(25, 2), places=[kyiv], status="draft")
+    figure(entry=draft, scope=kyiv, best=100)
+    refresh_stale_days()
+    return kyiv
+
+
+def casualty_chart_html(client, url):
+    html = client.get(url).content.decode()
+    start = html.find('<figure class="chart casualties"')
+    return html[start : html.index("</figure>", start)] if start >= 0 else ""
+
+
+def test_place_totals_count_each_figure_at_the_place_once(kyiv_figures):
+    kyiv = kyiv_figures
+    totals = (
+        Entry.objects.published()
+        .at_place(kyiv)
+        .figure_totals_by_day(
+            at(1, 0),
+            at(30, 0),
+            PlaceTree(Place.objects.within(kyiv)),
+            metrics=["killed", "injured"],
+            within=kyiv,
+        )
+    )
+    strike = ("military", "combined_strike")
+    assert {key: total.text for key, total in totals.items()} == {
+        (dt.date(2025, 11, 24), *strike, "killed"): "at least 5",
+        (dt.date(2025, 11, 24), *strike, "injured"): "at least 7",
+        (dt.date(2025, 11, 26), *strike, "injured"): "2",
+    }
+    assert totals[(dt.date(2025, 11, 26), *strike, "injured")].range_text == "1–4"
+
+
+def test_place_totals_add_up_by_week_keeping_their_wording_and_range():
+    def total(best, qualifier="exact", low=None, high=None):
+        figure_total = FigureTotal()
+        figure_total.add(low, best, high, qualifier)
+        return figure_total
+
+    strike = ("military", "missile_strike")
+    totals = {
+        (dt.date(2025, 3, 3), *strike, "killed"): total(2),  # a Monday
+        (dt.date(2025, 3, 9), *strike, "killed"): total(3, "at_least"),  # the Sunday after
+        (dt.date(2025, 3, 10), *strike, "injured"): total(5, low=4, high=9),
+    }
+    weeks = charts.casualty_buckets(totals, dt.date(2025, 1, 1), dt.date(2025, 6, 30), "week")
+    chart = charts.casualty_chart(weeks, unit="week", place_name="Kyiv")
+    assert [bar["name"] for bar in chart["bars"]] == [
+        "week of 3 Mar 2025 at Kyiv: at least 5 killed",
+        "week of 10 Mar 2025 at Kyiv: 5 injured (4–9)",
+    ]
+    assert [m["phrase"] for m in chart["metrics"]] == ["at least 5 killed", "5 injured (4–9)"]
+    assert chart["top"] == 10  # the axis reaches the top of the range, not only the best value
+    empty = charts.casualty_buckets({}, dt.date(2025, 1, 1), dt.date(2025, 6, 30), "week")
+    assert charts.casualty_chart(empty, unit="week", place_name="Kyiv") is None
+
+
+def test_place_page_charts_killed_and_injured_at_the_place(client, kyiv_figures):
+    chart = casualty_chart_html(client, "/places/kyiv/")
+    assert "Killed and injured at Kyiv per day, as reported" in chart
+    assert "at least 5 killed and at least 9 injured (8–11) in all" in chart
+    # Each day with a figure is one focusable link named by its numbers, to that day's entries.
+    assert (
+        '<a class="casualty-bar" href="/?place=kyiv&amp;from=2025-11-24&amp;to=2025-11-24" '
+        'aria-label="Mon 24 Nov 2025 at Kyiv: at least 5 killed, at least 7 injured"'
+    ) in chart
+    assert 'aria-label="Wed 26 Nov 2025 at Kyiv: 2 injured (1–4)"' in chart
+    assert chart.count('class="casualty-range"') == 1
+    # The draft's day and its hundred killed, the mistaken 70 and Odesa's 3 are nowhere.
+    assert 'data-day="2025-11-25"' not in chart
+    assert "100" not in chart and "70" not in chart
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td><td>(.*?)</td></tr>', chart)
+    assert rows == [
+        ("Mon 24 Nov 2025", "at least 5", "at least 7"),
+        ("Wed 26 Nov 2025", "–", "2 (1–4)"),
+    ]
+
+
+def test_a_country_page_counts_a_nationwide_figure_once_over_its_cities(client, kyiv_figures):
+    chart = casualty_chart_html(client, "/places/ukraine/")
+    assert 'aria-label="Mon 24 Nov 2025 at Ukraine: at least 9 killed, at least 7 injured"' in chart
+    assert 'aria-label="Wed 26 Nov 2025 at Ukraine: 3 killed, 2 injured (1–4)"' in chart
+
+
+def test_the_pulse_of_killed_on_a_place_page_agrees_with_its_casualty_chart(client, kyiv_figures):
+    html = client.get("/places/kyiv/?chart=killed").content.decode()
+    assert "<title>Mon 24 Nov 2025: 5 killed</title>" in html
+    country = client.get("/places/ukraine/?chart=killed").content.decode()
+    assert "<title>Mon 24 Nov 2025: 9 killed</title>" in country
+
+
+def test_a_place_without_casualty_figures_shows_no_casualty_chart(client, kyiv_figures):
+    geneva = factories.PlaceFactory(name="Geneva", slug="geneva")
+    factories.DiplomacyEntryFactory(occurred_at=at(22), places=[geneva])
+    html = client.get("/places/geneva/").content.decode()
+    assert 'id="pulse"' in html
+    assert 'id="casualties"' not in html
+    assert casualty_chart_html(client, "/places/kyiv/")
+
+
+def test_place_chart_runs_the_same_queries_at_10_and_500_entries(
+    client, db, django_assert_max_num_queries
+):
+    counts = []
+    for size in (10, 500):
+        Entry.objects.all().delete()
+        Place.objects.filter(kind=Place.Kind.DISTRICT).delete()
+        Place.objects.filter(parent__isnull=False).delete()
+        Place.objects.all().delete()
+        Actor.objects.all().delete()
+        Source.objects.all().delete()
+        build_timeline(size)
+        with django_assert_max_num_queries(MAX_QUERIES["place"]) as captured:
+            html = client.get("/places/kyiv/").content.decode()
+        counts.append(len(captured))
+        assert 'id="casualties"' in html
+        assert 'class="casualty-bar"' in html
+    assert counts[0] == counts[1], counts

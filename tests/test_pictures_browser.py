@@ -87,3 +87,48 @@ def test_an_entry_page_shows_its_figure_chart(page, live_server, story):
     assert chart.is_visible()
     path = screenshot(page, "entry-figure-chart")
     to_docs(path, "entry-figure-chart.png")
+
+
+def test_kyiv_page_charts_its_killed_and_injured(page, live_server, story):
+    page.goto(live_server.url + "/places/kyiv/")
+    chart = page.locator("#casualties")
+    chart.scroll_into_view_if_needed()
+    assert chart.is_visible()
+    # The night of 25 November as Kyiv reported it: its own figures, not Ukraine's total.
+    night = page.locator('.casualty-bar[data-day="2025-11-25"]')
+    assert night.get_attribute("aria-label") == (
+        "Tue 25 Nov 2025 at Kyiv: at least 4 killed, at least 7 injured"
+    )
+    killed = night.locator("rect.metric-killed").bounding_box()
+    injured = night.locator("rect.metric-injured").bounding_box()
+    assert killed["x"] < injured["x"] and killed["height"] < injured["height"]
+    screenshot(page, "place-casualties")
+    chart.locator("summary").click()
+    assert chart.locator("tbody tr").all_inner_texts() == [
+        "Tue 25 Nov 2025\tat least 4\tat least 7"
+    ]
+    night.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?place=kyiv&from=2025-11-25&to=2025-11-25")
+
+
+def test_the_place_chart_shows_without_javascript_in_print_and_on_a_phone(
+    browser, live_server, story
+):
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/places/kyiv/")
+    svg = page.locator(".casualties-svg")
+    svg.scroll_into_view_if_needed()
+    assert svg.is_visible()
+    assert svg.bounding_box()["width"] <= 390
+    scroll_width, client_width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll_width <= client_width, (scroll_width, client_width)
+    page.emulate_media(media="print")
+    assert svg.is_visible()
+    assert page.locator(".casualty-bar rect").count() == 2
+    context.close()

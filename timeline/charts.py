@@ -1,7 +1,7 @@
 """Pictures as geometry: aggregations in, numbers for hand-built SVG templates out.
 
 Pure Python, no queries: the querysets (EntryQuerySet.daily_counts, DayCount.objects.daily,
-Figure histories) count, this module lays out, templates under
+EntryQuerySet.figure_totals_by_day, Figure histories) count, this module lays out, templates under
 templates/timeline/includes/charts/ draw. Every mark gets an accessible name here, so the
 chart and its table say the same thing.
 """
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from .models import Track
+from .rollup import FigureTotal
 
 DAY = dt.timedelta(days=1)
 CONTRAST_WINDOW = dt.timedelta(hours=72)
@@ -322,6 +323,137 @@ def pulse_chart(bucket_list, *, unit, mode, markers=(), href=None):
         "last": last,
         "military_total": sum(b.total for b in bucket_list),
         "diplomacy_total": sum(b.diplomacy for b in bucket_list),
+    }
+
+
+# --- Killed and injured at a place ------------------------------------------------------
+
+CASUALTY_METRICS = (("killed", "Killed"), ("injured", "Injured"))
+CASUALTY_HEIGHT = 200
+CASUALTY_TOP, CASUALTY_BOTTOM = 16, 166
+
+
+@dataclass
+class CasualtyBucket:
+    start: dt.date
+    end: dt.date
+    label: str
+    long_label: str
+    totals: dict = field(default_factory=dict)  # metric -> rollup.FigureTotal
+
+
+def casualty_buckets(totals, first, last, unit):
+    """{(day, track, kind, metric): FigureTotal} (EntryQuerySet.figure_totals_by_day) →
+    [CasualtyBucket] from first to last, empty ones included."""
+    out = [
+        CasualtyBucket(s, e, bucket_label(s, e, unit), bucket_label(s, e, unit, long=True))
+        for s, e in buckets(first, last, unit)
+    ]
+    index = {b.start: b for b in out}
+    for (day, _track, _kind, metric), total in totals.items():
+        bucket = index.get(bucket_start(day, unit))
+        if bucket is None or day > last:
+            continue
+        bucket.totals.setdefault(metric, FigureTotal()).include(total)
+    return out
+
+
+def casualty_chart(bucket_list, *, unit, place_name, href=None):
+    """Geometry for templates/timeline/includes/charts/casualties.html: killed and injured
+    side by side per bucket, the reported low–high as a line over a bar where known.
+    None when no bucket has a figure."""
+    if not any(b.totals for b in bucket_list):
+        return None
+    slot = (RIGHT - LEFT) / len(bucket_list)
+    top = nice_max(max(max(t.best, t.high) for b in bucket_list for t in b.totals.values()))
+    scale = (CASUALTY_BOTTOM - CASUALTY_TOP) / top
+
+    def y_of(value):
+        return round(CASUALTY_BOTTOM - value * scale, 1)
+
+    bars, rows = [], []
+    overall = {metric: FigureTotal() for metric, _ in CASUALTY_METRICS}
+    for i, bucket in enumerate(bucket_list):
+        if not bucket.totals:
+            continue
+        x = LEFT + i * slot
+        width = round(max(slot * 0.38, 0.6), 1)
+        marks, parts = [], []
+        for j, (metric, label) in enumerate(CASUALTY_METRICS):
+            total = bucket.totals.get(metric)
+            if total is None:
+                continue
+            overall[metric].include(total)
+            parts.append(total.phrase(label.lower()))
+            bar_x = round(x + slot * (0.1 + 0.42 * j), 1)
+            y = y_of(total.best)
+            marks.append(
+                {
+                    "metric": metric,
+                    "x": bar_x,
+                    "y": y,
+                    "width": width,
+                    "height": round(max(CASUALTY_BOTTOM - y, 0.8), 1),
+                    "range": (
+                        {
+                            "x": round(bar_x + width / 2, 1),
+                            "y1": y_of(total.low),
+                            "y2": y_of(total.high),
+                        }
+                        if total.range_text
+                        else None
+                    ),
+                }
+            )
+        name = f"{bucket.long_label} at {place_name}: {', '.join(parts)}"
+        bars.append(
+            {
+                "marks": marks,
+                "name": name,
+                "href": href(bucket.start, bucket.end) if href else None,
+                "day": bucket.start.isoformat(),
+            }
+        )
+        cells = []
+        for metric, _ in CASUALTY_METRICS:
+            total = bucket.totals.get(metric)
+            cells.append(
+                "–"
+                if total is None
+                else f"{total.text} ({total.range_text})"
+                if total.range_text
+                else total.text
+            )
+        rows.append({"label": bucket.long_label, "cells": cells})
+    step = max(1, math.ceil(len(bucket_list) / 8))
+    ticks = [
+        {"x": round(LEFT + (i + 0.5) * slot, 1), "label": b.label}
+        for i, b in enumerate(bucket_list)
+        if i % step == 0
+    ]
+    return {
+        "width": WIDTH,
+        "height": CASUALTY_HEIGHT,
+        "left": LEFT,
+        "right": RIGHT,
+        "bar_top": CASUALTY_TOP,
+        "bar_bottom": CASUALTY_BOTTOM,
+        "top": top,
+        "mid": top // 2 if top >= 2 else None,
+        "mid_y": y_of(top // 2) if top >= 2 else None,
+        "bars": bars,
+        "rows": rows,
+        "ticks": ticks,
+        "unit": unit,
+        "place_name": place_name,
+        "first": bucket_list[0].start,
+        "last": bucket_list[-1].end,
+        "metrics": [
+            {"key": metric, "label": label, "phrase": overall[metric].phrase(label.lower())}
+            for metric, label in CASUALTY_METRICS
+            if overall[metric].qualifiers
+        ],
+        "ranged": any(mark["range"] for bar in bars for mark in bar["marks"]),
     }
 
 

@@ -60,20 +60,11 @@ def counted_once(figures, metric, places):
 
 
 def total_of(counted):
-    """(qualifier, number) for figures counted once across entries, or None.
-
-    The wording follows the inputs: exact when every figure is exact, "about" when any is
-    "about" or "up to", otherwise "at least" (so "more than 7" plus "2" reads "at least 9").
-    """
+    """(qualifier, number) for figures counted once across entries, or None; worded by
+    Figure.combined_qualifier."""
     if not counted:
         return None
-    qualifiers = {figure.qualifier for figure in counted}
-    if qualifiers & {Figure.Qualifier.ABOUT, Figure.Qualifier.UP_TO}:
-        qualifier = "about"
-    elif qualifiers - {Figure.Qualifier.EXACT}:
-        qualifier = "at least"
-    else:
-        qualifier = ""
+    qualifier = Figure.combined_qualifier(figure.qualifier for figure in counted)
     return qualifier, sum(figure.best for figure in counted)
 
 

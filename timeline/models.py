@@ -494,10 +494,11 @@ class PlaceAlias(models.Model):
 class PlaceTree:
     """Every place's parent, kind and name, read in one query: ancestry without a query per row."""
 
-    def __init__(self):
-        self.rows = {
-            row["id"]: row for row in Place.objects.values("id", "parent_id", "kind", "name")
-        }
+    def __init__(self, places=None):
+        """`places`: a Place queryset to read instead of every place, such as
+        Place.objects.within(kyiv) when only ancestry inside Kyiv matters."""
+        places = Place.objects.all() if places is None else places
+        self.rows = {row["id"]: row for row in places.values("id", "parent_id", "kind", "name")}
 
     def ancestors(self, place_id):
         return set(self._chain(place_id))
@@ -665,15 +666,28 @@ class EntryQuerySet(models.QuerySet):
         )
         return {(row["day"], row["track"], row["kind"]): row["n"] for row in rows}
 
-    def killed_by_day(self, start, end, places):
-        """{(local day, track, kind): killed} between two moments: each entry's current
-        killed figures counted once (Entry.figures_counted_once's rule), errors left out."""
-        from .rollup import killed_by_entry
+    def figure_totals_by_day(self, start, end, places, *, metrics, within=None):
+        """{(local day, track, kind, metric): rollup.FigureTotal} between two moments: each
+        entry's current figures counted once (Entry.figures_counted_once's rule), errors
+        left out, in one query. `within`: only figures whose scope is that place or lies
+        inside it, so Kyiv's page counts Kyiv's own number, not the nationwide total the
+        same entry also reports."""
+        from .rollup import totals_by_day
 
-        rows = Figure.objects.filter(
+        figures = Figure.objects.filter(
             entry__in=self.filter(occurred_at__gte=start, occurred_at__lt=end).values("pk")
-        ).killed_rows()
-        return killed_by_entry(rows, places)
+        )
+        if within is not None:
+            low, high = path_range(within.path)
+            figures = figures.filter(scope__path__gte=low, scope__path__lt=high)
+        return totals_by_day(figures.total_rows(metrics), places)
+
+    def killed_by_day(self, start, end, places, *, within=None):
+        """{(local day, track, kind): killed} between two moments (figure_totals_by_day)."""
+        totals = self.figure_totals_by_day(
+            start, end, places, metrics=[Figure.Metric.KILLED], within=within
+        )
+        return {key[:3]: total.best for key, total in totals.items()}
 
     def map_cells(self, *, cell, bbox=None):
         """Entries per grid cell (`cell` degrees square) and track, never one row per entry:
@@ -1333,21 +1347,25 @@ class FigureQuerySet(models.QuerySet):
         """Figures that stand: those marked as an error stay visible but never count."""
         return self.filter(marked_error_at__isnull=True)
 
-    def killed_rows(self):
-        """The rows rollup.killed_by_entry needs: standing killed totals (no breakdown)."""
+    def total_rows(self, metrics):
+        """The rows rollup.totals_by_day needs: standing totals (no breakdown) of `metrics`."""
         return (
             self.counted()
-            .filter(metric=Figure.Metric.KILLED, breakdown="")
+            .filter(metric__in=metrics, breakdown="")
             .order_by()
             .values_list(
                 "entry_id",
                 "entry__occurred_at",
                 "entry__track",
                 "entry__kind",
+                "metric",
                 "scope_id",
                 "as_of",
                 "id",
+                "low",
                 "best",
+                "high",
+                "qualifier",
             )
         )
 
@@ -1524,6 +1542,18 @@ class Figure(Versioned):
     @staticmethod
     def revision_order_key(figure):
         return (figure.as_of, figure.pk or 0)
+
+    @staticmethod
+    def combined_qualifier(qualifiers):
+        """How a sum of figures is worded, from how each was: "" when every one is exact,
+        "about" when any is "about" or "up to", otherwise "at least" (so "more than 7" plus
+        "2" reads "at least 9")."""
+        qualifiers = set(qualifiers)
+        if qualifiers & {Figure.Qualifier.ABOUT, Figure.Qualifier.UP_TO}:
+            return "about"
+        if qualifiers - {Figure.Qualifier.EXACT}:
+            return "at least"
+        return ""
 
     @property
     def display_value(self):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import charts
-from .models import DayCount, PlaceTree, Track
+from .models import DayCount, Figure, Place, PlaceTree, Track
 from .rollup import day_start, refresh_stale_days
 
 MODES = ("events", "killed")
@@ -26,12 +26,24 @@ def _local_day(moment):
     return timezone.localdate(moment) if moment else None
 
 
-def pulse(request, entries, *, use_rollup, track="", start=None, end=None, link_params=None):
+def pulse(
+    request,
+    entries,
+    *,
+    use_rollup,
+    track="",
+    start=None,
+    end=None,
+    link_params=None,
+    within=None,
+):
     """The pulse chart for `entries` (a published queryset, filters applied).
 
     `use_rollup`: the entries are every published entry (at most a track and dates chosen),
     so the daily roll-up answers in a few rows; otherwise one GROUP BY over the filtered
     entries in the chart's range. `link_params` are the filters each bar's link keeps.
+    `within`: a place page's place, whose "people killed" bars count only figures at it
+    (Kyiv's own number, not the nationwide total its entry also reports).
     """
     mode = chart_mode(request)
     if use_rollup:
@@ -51,7 +63,9 @@ def pulse(request, entries, *, use_rollup, track="", start=None, end=None, link_
     if use_rollup:
         counts = DayCount.objects.daily(first, last, track=track)
     else:
-        killed = entries.killed_by_day(t0, t1, PlaceTree()) if mode == "killed" else {}
+        killed = (
+            entries.killed_by_day(t0, t1, PlaceTree(), within=within) if mode == "killed" else {}
+        )
         counts = charts.merge_counts(entries.daily_counts(t0, t1), killed)
     if start is None:
         first, last = charts.trim_leading_empty(first, last, {key[0] for key in counts})
@@ -99,6 +113,38 @@ def pulse(request, entries, *, use_rollup, track="", start=None, end=None, link_
         toggle[value] = f"?{query.urlencode()}#pulse" if query else "?#pulse"
     chart.update(toggle=toggle, explicit_range=start is not None or end is not None)
     return chart
+
+
+def casualties(entries, place, *, pulse):
+    """Killed and injured at `place` and the places inside it, on the pulse chart's days and
+    buckets (so the two charts share an axis): `entries` are the place's published entries;
+    only figures whose scope lies at the place count. None without a pulse or a figure."""
+    if pulse is None:
+        return None
+    first, last, unit = pulse["first"], pulse["last"], pulse["unit"]
+    totals = entries.figure_totals_by_day(
+        day_start(first),
+        day_start(last + dt.timedelta(days=1)),
+        PlaceTree(Place.objects.within(place)),
+        metrics=[Figure.Metric.KILLED, Figure.Metric.INJURED],
+        within=place,
+    )
+    index = reverse("timeline:index")
+
+    def href(bucket_first, bucket_last):
+        query = {
+            "place": place.slug,
+            "from": bucket_first.isoformat(),
+            "to": bucket_last.isoformat(),
+        }
+        return f"{index}?{urlencode(query)}"
+
+    return charts.casualty_chart(
+        charts.casualty_buckets(totals, first, last, unit),
+        unit=unit,
+        place_name=place.name,
+        href=href,
+    )
 
 
 def timeline_link_params(form):

@@ -22,6 +22,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -181,25 +182,72 @@ def day_start(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def killed_by_entry(rows, places):
-    """{(local day, track, kind): killed} from Figure.objects.killed_rows() rows.
+@dataclass
+class FigureTotal:
+    """Figures of one metric added up: the numbers readers see (best), the sum of the
+    reported lows and highs (best where a figure gives none), and how the sources worded
+    them."""
 
-    The rule of Entry.figures_counted_once: per entry, the latest standing report per scope
-    is current, and a scope inside another current scope (a district in its city) is already
-    counted by the broader one.
+    best: int = 0
+    low: int = 0
+    high: int = 0
+    ranged: bool = False  # some figure reported a low or a high
+    qualifiers: set = field(default_factory=set)
+
+    def add(self, low, best, high, qualifier):
+        self.best += best
+        self.low += best if low is None else low
+        self.high += best if high is None else high
+        self.ranged = self.ranged or low is not None or high is not None
+        self.qualifiers.add(qualifier)
+
+    def include(self, other):
+        """Add another total in (the days of a week, say)."""
+        self.best += other.best
+        self.low += other.low
+        self.high += other.high
+        self.ranged = self.ranged or other.ranged
+        self.qualifiers |= other.qualifiers
+
+    @property
+    def qualifier(self):
+        return Figure.combined_qualifier(self.qualifiers)
+
+    @property
+    def text(self):
+        """“at least 4”: the sum as readers see it."""
+        return " ".join(filter(None, [self.qualifier, f"{self.best:,}"]))
+
+    @property
+    def range_text(self):
+        """“10–15” where a source gave a low or a high, else ""."""
+        return f"{self.low:,}–{self.high:,}" if self.ranged and self.low != self.high else ""
+
+    def phrase(self, noun):
+        """“at least 4 killed”, “12 injured (10–15)”."""
+        words = f"{self.text} {noun}"
+        return f"{words} ({self.range_text})" if self.range_text else words
+
+
+def totals_by_day(rows, places):
+    """{(local day, track, kind, metric): FigureTotal} from Figure.objects.total_rows() rows.
+
+    The rule of Entry.figures_counted_once: per entry and metric, the latest standing report
+    per scope is current, and a scope inside another current scope (a district in its city)
+    is already counted by the broader one.
     """
     latest = {}
-    for entry_id, occurred_at, track, kind, scope_id, as_of, pk, best in rows:
-        key = (entry_id, scope_id)
+    for entry_id, occurred_at, track, kind, metric, scope_id, as_of, pk, *numbers in rows:
+        key = (entry_id, metric, scope_id)
         if key not in latest or (as_of, pk) > latest[key][0]:
-            latest[key] = ((as_of, pk), best, (local_day(occurred_at), track, kind))
+            latest[key] = ((as_of, pk), numbers, (local_day(occurred_at), track, kind, metric))
     scopes = defaultdict(set)
-    for entry_id, scope_id in latest:
-        scopes[entry_id].add(scope_id)
-    totals = defaultdict(int)
-    for (entry_id, scope_id), (_, best, bucket) in latest.items():
-        if not places.ancestors(scope_id) & scopes[entry_id]:
-            totals[bucket] += best
+    for entry_id, metric, scope_id in latest:
+        scopes[(entry_id, metric)].add(scope_id)
+    totals = defaultdict(FigureTotal)
+    for (entry_id, metric, scope_id), (_, numbers, bucket) in latest.items():
+        if not places.ancestors(scope_id) & scopes[(entry_id, metric)]:
+            totals[bucket].add(*numbers)
     return dict(totals)
 
 
@@ -219,16 +267,12 @@ def recompute(days):
     up to 60 days at a time."""
     places = PlaceTree()
     for first, last in _chunks(days):
-        published = Entry.objects.published().filter(
-            occurred_at__gte=day_start(first),
-            occurred_at__lt=day_start(last + dt.timedelta(days=1)),
-        )
+        start, end = day_start(first), day_start(last + dt.timedelta(days=1))
+        published = Entry.objects.published().filter(occurred_at__gte=start, occurred_at__lt=end)
         counts = defaultdict(int)
         for moment, track, kind in published.order_by().values_list("occurred_at", "track", "kind"):
             counts[(local_day(moment), track, kind)] += 1
-        killed = killed_by_entry(
-            Figure.objects.filter(entry__in=published.values("pk")).killed_rows(), places
-        )
+        killed = Entry.objects.published().killed_by_day(start, end, places)
         DayCount.objects.filter(day__gte=first, day__lte=last).delete()
         DayCount.objects.bulk_create(
             [

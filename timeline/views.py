@@ -410,15 +410,21 @@ class PlaceDetailView(DetailView):
                 break
             ancestors.insert(0, node)
         entries = Entry.objects.published().at_place(place)
+        pulse = pictures.pulse(
+            self.request,
+            entries,
+            use_rollup=False,
+            link_params={"place": place.slug},
+            within=place,
+        )
         context.update(
             ancestors=ancestors,
             children=list(place.children.order_by("name")),
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
             entry_count=capped_count(entries),
             related_limit=RELATED_LIMIT,
-            pulse=pictures.pulse(
-                self.request, entries, use_rollup=False, link_params={"place": place.slug}
-            ),
+            pulse=pulse,
+            casualties=pictures.casualties(entries, place, pulse=pulse),
         )
         return context
 

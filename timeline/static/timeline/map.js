@@ -19,9 +19,9 @@
       .then(function (r) { return r.json(); })
       .then(function (data) { L.geoJSON(data, { style: style, interactive: false }).addTo(map); });
   }
-  outline(el.dataset.countries, { color: "#9a948a", weight: 1, fillColor: "#eeebe3", fillOpacity: 1 })
+  outline(el.dataset.countries, { color: "#837d73", weight: 1, fillColor: "#eeebe3", fillOpacity: 1 })
     .then(function () {
-      return outline(el.dataset.oblasts, { color: "#aaa396", weight: 0.6, fillColor: "#f7f4ec", fillOpacity: 1 });
+      return outline(el.dataset.oblasts, { color: "#8c867a", weight: 0.6, fillColor: "#f7f4ec", fillOpacity: 1 });
     })
     .then(load);
 
