@@ -1,11 +1,16 @@
 """Filters that read the small side or walk the timeline: the same answers either way, and
 the same number of queries at any size (timeline/models.py, SMALL_SIDE_LIMIT)."""
 
+import datetime as dt
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import build_timeline
+from timeline.charts import MAX_DAYS_AS_DAYS
 from timeline.models import Actor, Entry, Place, Source
 
 # Few candidates: ids read from the place's, actor's or grade's index and sorted. Many: the
@@ -121,3 +126,18 @@ def test_flat_surfaces_run_the_same_queries_at_10_and_300_entries(
         assert small == large, (url, small, large)
     with django_assert_max_num_queries(12):
         client.get("/?place=ukraine")
+
+
+def test_the_front_page_stays_under_60_kb_however_dense_the_days(client, db):
+    call_command("generate_entries", "3000", verbosity=0)
+    # Every entry into the last sixty days: fifty a day, every kind of strike and diplomacy
+    # on each, the densest chart the front page draws.
+    newest = Entry.objects.order_by("-occurred_at").values_list("occurred_at", flat=True)[0]
+    for day in range(60):
+        Entry.objects.alias(bucket=F("id") % 60).filter(bucket=day).update(
+            occurred_at=newest - dt.timedelta(days=day, hours=1), ended_at=None
+        )
+    response = client.get("/")
+    days_drawn = response.content.decode().count("data-day=")
+    assert 55 <= days_drawn <= MAX_DAYS_AS_DAYS
+    assert len(response.content) < 60_000, len(response.content)
