@@ -141,3 +141,35 @@ def test_the_front_page_stays_under_60_kb_however_dense_the_days(client, db):
     days_drawn = response.content.decode().count("data-day=")
     assert 55 <= days_drawn <= MAX_DAYS_AS_DAYS
     assert len(response.content) < 60_000, len(response.content)
+
+
+@pytest.mark.parametrize(
+    "url", ["/?q=strike", "/?q=strike&chart=killed", "/?q=strike&track=military"]
+)
+def test_a_search_finds_and_charts_the_same_whether_it_reads_ids_or_walks_the_timeline(
+    client, db, monkeypatch, url
+):
+    build_timeline(40)
+    pages = {}
+    for branch, limit in BRANCHES.items():
+        monkeypatch.setattr("timeline.search.SEARCH_SMALL_SIDE_LIMIT", limit)
+        html = client.get(url).content.decode()
+        chart = html[html.index('<figure class="chart pulse"') : html.index("</figure>")]
+        pages[branch] = (slugs_in(html), chart)
+    assert pages["small side"] == pages["walk"]
+    assert pages["walk"][0]
+    assert "data-day=" in pages["walk"][1]
+
+
+def test_the_api_search_is_the_same_either_way(client, db, monkeypatch):
+    build_timeline(40)
+    seen = {}
+    for branch, limit in BRANCHES.items():
+        monkeypatch.setattr("timeline.search.SEARCH_SMALL_SIDE_LIMIT", limit)
+        seen[branch] = slugs(client.get("/api/v1/entries/", {"search": "strike", "page_size": 100}))
+    assert seen["small side"] == seen["walk"]
+    assert seen["walk"]
+
+
+def slugs_in(html):
+    return [part.split('"')[0] for part in html.split('href="/entries/')[1:]]

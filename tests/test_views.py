@@ -825,7 +825,7 @@ def test_stylesheet_is_served_and_has_a_print_style(client, db):
 # and injured chart adds two to place pages (the places inside the place, the figures).
 MAX_QUERIES = {
     "/": 13,
-    "/?track=military&place=kyiv&actor=actor-1&q=strike&assessment=disputed&from=2025-01-01": 15,
+    "/?track=military&place=kyiv&actor=actor-1&q=strike&assessment=disputed&from=2025-01-01": 16,
     "entry": 17,
     "/claims/": 3,
     "/claims/?claimant=actor-1&assessment=disputed&track=military": 4,

@@ -656,10 +656,12 @@ class EntryQuerySet(models.QuerySet):
         For filtered querysets (an actor, a place, a search); the unfiltered timeline reads the
         roll-up instead (DayCount.objects.daily), which costs the same at any size.
         """
+        from .search import within_window
+
         day = TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())
+        window = within_window(self.filter(occurred_at__gte=start, occurred_at__lt=end), start, end)
         rows = (
-            self.filter(occurred_at__gte=start, occurred_at__lt=end)
-            .order_by()
+            window.order_by()
             .annotate(day=day)
             .values("day", "track", "kind")
             .annotate(n=models.Count("id"))
@@ -673,10 +675,10 @@ class EntryQuerySet(models.QuerySet):
         inside it, so Kyiv's page counts Kyiv's own number, not the nationwide total the
         same entry also reports."""
         from .rollup import totals_by_day
+        from .search import within_window
 
-        figures = Figure.objects.filter(
-            entry__in=self.filter(occurred_at__gte=start, occurred_at__lt=end).values("pk")
-        )
+        window = within_window(self.filter(occurred_at__gte=start, occurred_at__lt=end), start, end)
+        figures = Figure.objects.filter(entry__in=window.values("pk"))
         if within is not None:
             low, high = path_range(within.path)
             figures = figures.filter(scope__path__gte=low, scope__path__lt=high)
