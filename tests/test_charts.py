@@ -315,3 +315,28 @@ def test_place_chart_runs_the_same_queries_at_10_and_500_entries(
         assert 'id="casualties"' in html
         assert 'class="casualty-bar"' in html
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("unit", ["week", "month"])
+def test_the_roll_up_summed_per_week_or_month_matches_its_days(db, unit):
+    # A Sunday and the Monday after it, month ends and starts, two kinds, both tracks.
+    days = [(2025, 3, 2), (2025, 3, 3), (2025, 3, 31), (2025, 4, 1), (2025, 6, 15), (2025, 6, 16)]
+    for year, month, day in days:
+        when = timezone.make_aware(dt.datetime(year, month, day, 12))
+        factories.EntryFactory(occurred_at=when, kind="drone_strike")
+        factories.EntryFactory(occurred_at=when, kind="missile_strike")
+        factories.DiplomacyEntryFactory(occurred_at=when)
+    refresh_stale_days()
+    first, last = dt.date(2025, 3, 1), dt.date(2025, 6, 30)
+    daily = DayCount.objects.daily(first, last)
+    summed = DayCount.objects.daily(first, last, unit=unit)
+    expected = {}
+    for (day, track, kind), (entries, killed) in daily.items():
+        key = (charts.bucket_start(day, unit), track, kind)
+        before = expected.get(key, (0, 0))
+        expected[key] = (before[0] + entries, before[1] + killed)
+    assert summed == expected
+    assert len(summed) < len(daily)
+    by_bucket = charts.aggregate(summed, first, last, unit)
+    assert by_bucket == charts.aggregate(daily, first, last, unit)
+    assert sum(b.total for b in by_bucket) == 12

@@ -147,7 +147,11 @@ def aggregate(counts, first, last, unit, *, mode="events"):
     ]
     index = {b.start: b for b in out}
     for (day, track, kind), (entries, killed) in counts.items():
-        if day < first or day > last:
+        if day > last:
+            continue
+        # A day before `first` is out; a week's or month's start before it (counts summed
+        # per bucket) is the first bucket's own.
+        if day < first and bucket_start(day, unit) != day:
             continue
         bucket = index.get(bucket_start(day, unit))
         if bucket is None:

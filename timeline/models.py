@@ -8,7 +8,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q, Value
-from django.db.models.functions import Cast, Concat, Floor, Length, Substr, TruncDate
+from django.db.models.functions import (
+    Cast,
+    Concat,
+    Floor,
+    Length,
+    Substr,
+    TruncDate,
+    TruncMonth,
+    TruncWeek,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -1576,20 +1585,49 @@ class Figure(Versioned):
 # --- Daily roll-up for the pulse chart -------------------------------------------------
 
 
+class BucketStart(models.Func):
+    """The first day of a date's week (Monday) or month. On SQLite in SQL's own date
+    functions: Django's TruncWeek there calls back into Python for every row."""
+
+    output_field = models.DateField()
+
+    def __init__(self, expression, *, unit):
+        self.unit = unit
+        super().__init__(expression)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        if self.unit == "week":  # the Sunday on or after it, less six days
+            return f"date({sql}, 'weekday 0', '-6 days')", params
+        return f"date({sql}, 'start of month')", params
+
+    def as_sql(self, compiler, connection, **extra):
+        trunc = TruncWeek if self.unit == "week" else TruncMonth
+        return compiler.compile(trunc(*self.source_expressions))
+
+
 class DayCountQuerySet(models.QuerySet):
-    def daily(self, start_day, end_day, *, track=""):
-        """{(day, track, kind): (entries, killed)} for published entries, days inclusive.
+    def daily(self, start_day, end_day, *, track="", unit="day"):
+        """{(day, track, kind): (entries, killed)} for published entries, days inclusive;
+        with `unit` "week" or "month", summed per week (from Monday) or month and keyed by
+        its first day.
 
         A few rows a day whatever the number of entries. Call rollup.refresh_stale_days()
         first (timeline/pictures.py does) so that the latest writes are in.
         """
-        rows = self.filter(day__gte=start_day, day__lte=end_day)
+        rows = self.filter(day__gte=start_day, day__lte=end_day).order_by()
         if track:
             rows = rows.filter(track=track)
-        return {
-            (row.day, row.track, row.kind): (row.entries, row.killed)
-            for row in rows.only("day", "track", "kind", "entries", "killed")
-        }
+        if unit in ("week", "month"):
+            bucket = BucketStart("day", unit=unit)
+            rows = (
+                rows.annotate(bucket=bucket)
+                .values_list("bucket", "track", "kind")
+                .annotate(models.Sum("entries"), models.Sum("killed"))
+            )
+        else:
+            rows = rows.values_list("day", "track", "kind", "entries", "killed")
+        return {(day, track, kind): (n, killed) for day, track, kind, n, killed in rows}
 
     def newest_day(self, *, track=""):
         rows = self.filter(entries__gt=0)

@@ -60,8 +60,11 @@ def pulse(
         return None
     first, last = span
     t0, t1 = day_start(first), day_start(last + dt.timedelta(days=1))
+    # An explicit range is drawn whole, so its unit is known now and a long range's roll-up
+    # rows are summed per week or month by the database (a few hundred rows, not 20,000).
+    unit = charts.choose_unit(first, last) if start is not None else "day"
     if use_rollup:
-        counts = DayCount.objects.daily(first, last, track=track)
+        counts = DayCount.objects.daily(first, last, track=track, unit=unit)
     else:
         killed = (
             entries.killed_by_day(t0, t1, PlaceTree(), within=within) if mode == "killed" else {}
@@ -70,7 +73,8 @@ def pulse(
     if start is None:
         first, last = charts.trim_leading_empty(first, last, {key[0] for key in counts})
         t0 = day_start(first)
-    unit = charts.choose_unit(first, last)
+    if unit == "day":
+        unit = charts.choose_unit(first, last)
     bucket_list = charts.aggregate(counts, first, last, unit, mode=mode)
     diplomacy = list(
         entries.filter(track=Track.DIPLOMACY, occurred_at__gte=t0, occurred_at__lt=t1)

@@ -1,10 +1,40 @@
 """/sitemap.xml: published entries, the actors and places that have them, and the index pages."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.core.paginator import Paginator
+from django.db.models import Max, Sum
 from django.urls import reverse
+from django.utils.functional import cached_property
 
-from .models import Actor, Entry, Place
+from .models import Actor, DayCount, Entry, Place
+from .rollup import refresh_stale_days
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its count, so that the index does not count a million rows."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self):
+        return self._known_count() if callable(self._known_count) else self._known_count
+
+
+class FewPagesSitemap(Sitemap):
+    """Actors and places: while the whole table fits one page, so do the published ones,
+    and the index need not find out which those are (a probe per row)."""
+
+    @property
+    def paginator(self):
+        items = self._items()
+
+        def count():
+            total = self.model.objects.count()
+            return total if total <= self.limit else items.count()
+
+        return KnownCountPaginator(items, self.limit, count=count)
 
 
 class EntrySitemap(Sitemap):
@@ -16,6 +46,15 @@ class EntrySitemap(Sitemap):
     def items(self):
         return Entry.objects.published().order_by("-occurred_at", "-id")
 
+    @property
+    def paginator(self):
+        # Published entries are counted per day by the roll-up: a few thousand rows to sum.
+        def count():
+            refresh_stale_days()
+            return DayCount.objects.aggregate(n=Sum("entries"))["n"] or 0
+
+        return KnownCountPaginator(self._items(), self.limit, count=count)
+
     def lastmod(self, item):
         return item.updated_at
 
@@ -24,7 +63,8 @@ class EntrySitemap(Sitemap):
         return Entry.objects.published().aggregate(latest=Max("updated_at"))["latest"]
 
 
-class ActorSitemap(Sitemap):
+class ActorSitemap(FewPagesSitemap):
+    model = Actor
     changefreq = "weekly"
     priority = 0.5
 
@@ -32,7 +72,8 @@ class ActorSitemap(Sitemap):
         return Actor.objects.published().order_by("name", "pk")
 
 
-class PlaceSitemap(Sitemap):
+class PlaceSitemap(FewPagesSitemap):
+    model = Place
     changefreq = "weekly"
     priority = 0.5
 
