@@ -226,7 +226,9 @@ def search_entries(queryset, text):
     terms = text if isinstance(text, list) else parse_query(text)
     ids = first_matches(terms, SEARCH_SMALL_SIDE_LIMIT + 1)
     if len(ids) <= SEARCH_SMALL_SIDE_LIMIT:
-        return queryset.filter(pk__in=sorted(ids))
+        from .models import KeyIn  # noqa: PLC0415 (models imports this module)
+
+        return queryset.filter(KeyIn(sorted(ids)))
     return lower_count_cap(queryset.filter(MatchesSearch(terms)), SEARCH_PROBE_COUNT_CAP)
 
 
