@@ -430,6 +430,7 @@ def test_a_body_that_is_also_invalid_stays_400(editor_api):
     [
         ("title", 7, "Give text (a JSON string)."),
         ("places", {"kyiv": True}, "Give a list (a JSON array)."),
+        ("places", [7], "Give a slug (a JSON string)."),
     ],
 )
 def test_a_body_value_of_the_wrong_json_type_is_400(editor_api, field, value, message):
@@ -1080,3 +1081,21 @@ def test_a_null_character_in_a_body_is_400_not_a_database_error(editor_api, draf
     assert "entry" in response.json()
     response = editor_api.post("/api/v1/claims/", body, format="multipart")
     assert response.status_code == 415
+
+
+def test_a_patch_naming_an_actor_without_a_role_is_400_not_a_server_error(
+    publisher_api, published_entry
+):
+    factories.ActorFactory(slug="kremlin")
+    before = snapshot()
+    response = publisher_api.patch(
+        f"/api/v1/entries/{published_entry.slug}/", {"actors": [{"actor": "kremlin"}]}
+    )
+    assert response.status_code == 400
+    assert response.json()["actors"] == {"0": {"role": ["This field is required."]}}
+    response = publisher_api.patch(
+        f"/api/v1/entries/{published_entry.slug}/", {"actors": [{"actor": 7, "role": "target"}]}
+    )
+    assert response.status_code == 400
+    assert response.json()["actors"] == {"0": {"actor": ["Give a slug (a JSON string)."]}}
+    assert snapshot() == before

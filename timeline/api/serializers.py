@@ -202,6 +202,17 @@ class FigureInEntrySerializer(serializers.ModelSerializer):
 LIST_FIELDS = (serializers.ManyRelatedField, serializers.ListSerializer, serializers.ListField)
 
 
+def is_slug(field):
+    child = getattr(field, "child_relation", field)
+    return isinstance(child, serializers.SlugRelatedField)
+
+
+def as_list(value):
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 class StrictInput:
     """JSON types as the schema states them. A text field takes a string only (DRF would
     store the number 0 as "0"), and a relation takes its key or null, never "" (which DRF
@@ -221,6 +232,8 @@ class StrictInput:
                     errors[name] = ["Give the key of a record, or null."]
                 elif isinstance(field, LIST_FIELDS) and not isinstance(value, list):
                     errors[name] = ["Give a list (a JSON array)."]
+                elif is_slug(field) and not all(isinstance(v, str) for v in as_list(value)):
+                    errors[name] = ["Give a slug (a JSON string)."]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
@@ -402,6 +415,13 @@ class EntryDetailSerializer(EntrySerializer):
 class EntryActorWriteSerializer(StrictInput, serializers.Serializer):
     actor = serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all())
     role = serializers.ChoiceField(choices=EntryActor.Role.choices)
+
+    def validate(self, attrs):
+        # A PATCH makes nested fields optional too; an actor's row needs both, always.
+        missing = {name: ["This field is required."] for name in self.fields if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
 class EntryWriteSerializer(CleanModelSerializer):
