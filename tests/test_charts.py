@@ -125,6 +125,24 @@ def test_the_map_counts_entries_without_coordinates_and_aggregates_to_a_grid(cli
 
 
 @pytest.mark.django_db
+def test_a_dense_map_shows_the_days_of_its_latest_entries_and_says_so(client, monkeypatch):
+    monkeypatch.setattr("timeline.maps.MAP_ENTRY_LIMIT", 3)
+    kyiv = factories.PlaceFactory(name="Kyiv", slug="kyiv", latitude=50.45, longitude=30.52)
+    for day in (18, 20, 22, 24):
+        factories.EntryFactory(occurred_at=at(day)).places.add(kyiv)
+    page = client.get("/map/").content.decode()
+    assert "20 Nov 2025 to 24 Nov 2025 (the days of the latest 3 entries" in page
+    assert 'aria-label="3 entries at Kyiv: 3 military, 0 diplomacy"' in page
+    data = client.get("/api/v1/map/points/?bbox=20,40,40,55&zoom=6").json()
+    assert (data["from"], data["latest_only"]) == ("2025-11-20", True)
+    assert [p["n"] for p in data["points"]] == [3]
+    # Dates chosen: the whole period, however many entries.
+    chosen = client.get("/map/?from=2025-11-01&to=2025-11-30").content.decode()
+    assert 'aria-label="4 entries at Kyiv: 4 military, 0 diplomacy"' in chosen
+    assert "the days of the latest" not in chosen
+
+
+@pytest.mark.django_db
 def test_pictures_run_the_same_queries_at_10_and_500_entries(client):
     counts = {}
     urls = ["/", "/?chart=killed", "/map/", "/api/v1/map/points/?zoom=6", "/places/kyiv/"]

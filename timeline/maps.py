@@ -50,23 +50,41 @@ def filtered_entries(form):
     return form.filter(entries) if form.is_bound else entries
 
 
-def map_window(form):
-    """(first day, last day): the filters' dates, else the latest DEFAULT_DAYS."""
+# Without dates, the map shows the latest DEFAULT_DAYS, or fewer days when they hold more
+# entries than this: a dense timeline then draws its latest days, and a map costs the same
+# at a million entries as at ten thousand.
+MAP_ENTRY_LIMIT = 2_000
+
+
+def map_window(form, entries):
+    """(first day, last day, shortened): the filters' dates, else the latest DEFAULT_DAYS,
+    shortened (True) to the days of the latest MAP_ENTRY_LIMIT of `entries`."""
     data = form.valid_data if form.is_bound else {}
     start, end = data.get("from"), data.get("to")
     if start and end:
-        return start, end
+        return start, end, False
     if end is None:
         refresh_stale_days()
         newest = DayCount.objects.newest_day(track=data.get("track", ""))
         end = newest or timezone.localdate()
         if start:
             end = max(end, start)
-    return start or end - dt.timedelta(days=DEFAULT_DAYS - 1), end
+    if start:
+        return start, end, False
+    start = end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    nth = (
+        entries.filter(occurred_at__lt=day_start(end + dt.timedelta(days=1)))
+        .order_by("-occurred_at", "-id")
+        .values_list("occurred_at", flat=True)[MAP_ENTRY_LIMIT - 1 : MAP_ENTRY_LIMIT]
+    )
+    nth = list(nth)
+    if nth and timezone.localdate(nth[0]) > start:
+        return timezone.localdate(nth[0]), end, True
+    return start, end, False
 
 
 def in_window(entries, window):
-    first, last = window
+    first, last = window[:2]
     return entries.filter(
         occurred_at__gte=day_start(first), occurred_at__lt=day_start(last + dt.timedelta(days=1))
     )
@@ -130,7 +148,7 @@ class MapView(TemplateView):
 
     def get_context_data(self, **kwargs):
         form = EntryFilterSet(self.request.GET or None)
-        window = map_window(form)
+        window = map_window(form, filtered_entries(form))
         entries = in_window(filtered_entries(form), window)
         cells = points(entries, cell=FALLBACK_CELL, bbox=charts.MAP_BOUNDS)
         height = charts.map_height(SVG_WIDTH)
@@ -145,6 +163,8 @@ class MapView(TemplateView):
             "filtering": form.is_filtering,
             "ambiguous": ambiguous_links(form.form, self.request.GET),
             "window": window,
+            "default_days": DEFAULT_DAYS,
+            "entry_limit": MAP_ENTRY_LIMIT,
             "base_map": base_map(),
             "svg_width": SVG_WIDTH,
             "svg_height": height,
@@ -183,7 +203,7 @@ def map_points(request):
         zoom = int(request.GET.get("zoom", "5"))
     except ValueError:
         return JsonResponse({"errors": {"zoom": ["Give zoom as a whole number."]}}, status=400)
-    window = map_window(form)
+    window = map_window(form, filtered_entries(form))
     entries = in_window(filtered_entries(form), window)
     cells = points(entries, cell=charts.grid_cell_size(zoom), bbox=bbox)
     for point in cells:
@@ -192,6 +212,7 @@ def map_points(request):
         {
             "from": window[0].isoformat(),
             "to": window[1].isoformat(),
+            "latest_only": window[2],
             "zoom": zoom,
             "points": cells,
         }
