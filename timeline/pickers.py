@@ -10,9 +10,11 @@ from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse_lazy
 
-from .models import Actor, Place, name_key
+from .models import Actor, Place, PlaceAlias, name_key
 
 SUGGESTION_LIMIT = 20
+# Places whose name holds the typed text, read before asking which have published entries.
+CANDIDATE_LIMIT = 500
 
 
 class AmbiguousName(forms.ValidationError):
@@ -109,9 +111,14 @@ def suggestions(what, text):
     if not key:
         return []
     if what == "place":
-        rows = Place.objects.published().filter(
-            Q(name__icontains=key) | Q(aliases__name_key__startswith=key)
+        # Names first (one pass over the names), then "has published entries" for those
+        # few: the probe per place is what costs, so it never runs for every place.
+        by_name = Place.objects.filter(name_key__contains=key).values_list("pk", flat=True)
+        by_alias = PlaceAlias.objects.filter(name_key__startswith=key).values_list(
+            "place_id", flat=True
         )
+        named = by_name.order_by().union(by_alias.order_by())[:CANDIDATE_LIMIT]
+        rows = Place.objects.published().filter(pk__in=named)
     else:
         rows = actors_for_picker(what).filter(Q(name__icontains=key) | Q(aliases__icontains=key))
     rank = Case(
