@@ -253,6 +253,27 @@ def test_a_re_release_revises_a_figure_and_keeps_the_old_one(data):
     assert kyiv_strike.raw_row["fatalities"] == "7"
 
 
+def test_a_release_with_new_and_known_events_in_one_batch_links_each_to_its_place(data):
+    acled(data)
+    places_before = dict(Entry.places.through.objects.values_list("entry__external_id", "place"))
+    release = data / "acled-ukraine-release2.csv"
+    with release.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    # A new event first, in an oblast that no known event is in.
+    new = dict(rows[0], event_id_cnty="UKR300001", admin1="Chernivtsi", admin2="Vyzhnytskyi")
+    new.update(admin3="", location="Vyzhnytsia", latitude="48.2500", longitude="25.1900")
+    with release.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([new, *rows])
+    output = acled(data, "acled-ukraine-release2.csv")
+    assert "Entries created: 1" in output
+    assert "Entries updated: 1" in output
+    assert list(entry("UKR300001").places.values_list("name", flat=True)) == ["Vyzhnytsia"]
+    places_after = dict(Entry.places.through.objects.values_list("entry__external_id", "place"))
+    assert places_after == places_before | {"UKR300001": entry("UKR300001").places.get().pk}
+
+
 def test_a_withdrawn_event_is_unpublished_with_the_reason_and_kept(data):
     acled(data)
     output = acled(data, "acled-ukraine-release2.csv", withdrawn=str(data / "acled-deleted.csv"))
