@@ -96,13 +96,13 @@ class EventFile:
     def scan(self) -> None:
         count = 0
 
-        def counted() -> Iterator[tuple[int, dict]]:
+        def counted() -> Iterator[tuple[int, str | None]]:
             nonlocal count
-            for item in self.reader:
+            for item in self.reader.column(self.format.id_column):
                 count += 1
                 yield item
 
-        self._kept_lines = last_lines_of_repeated_ids(counted(), self.format.id_column)
+        self._kept_lines = last_lines_of_repeated_ids(counted())
         self.row_count = count
 
     def __iter__(self) -> Iterator[Outcome]:

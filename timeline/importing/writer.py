@@ -176,6 +176,9 @@ PLACE_COLUMNS = (
 # takes it when negative): the default 2 MB makes a transaction of this size spill pages to
 # the journal over and over. Restored when the import ends; durability is left as it is.
 SQLITE_IMPORT_CACHE_KIB = 128 * 1024
+# And for its temporary tables, which hold one batch at a time (see _Staging): the default
+# 2 MB is less than a batch of entries, which would go to a file on disk and back.
+SQLITE_STAGING_CACHE_KIB = 32 * 1024
 # From this size up, a second process parses the file while this one writes (plain bytes on
 # disk, so a gzip file's threshold is in compressed bytes). Below it, forking costs more
 # than it saves.
@@ -222,6 +225,10 @@ class ReadyEvent(NamedTuple):
     source_url: str
     warnings: tuple[tuple[str, str], ...]
 
+    def __reduce__(self):
+        # Rebuilt by tuple.__new__ itself: no Python call per event on the writer's side.
+        return tuple.__new__, (ReadyEvent, tuple(self))
+
 
 class _Prepare:
     """EventRecord -> ReadyEvent. Made by the writer before the parsing process starts, so
@@ -235,6 +242,12 @@ class _Prepare:
         self.moments: dict = {}
         self.db_moments: dict = {}
         self.keys: dict[str, str] = {}
+        self.shared: dict[tuple, tuple] = {}
+
+    def share(self, value: tuple) -> tuple:
+        """One object for equal tuples (the same places, actors and counts come back row
+        after row): pickled once per batch, and unpickled once."""
+        return self.shared.setdefault(value, value)
 
     def moment(self, day: datetime.date, precision: str) -> datetime.datetime:
         try:
@@ -264,7 +277,7 @@ class _Prepare:
         ended_at = self.moment(record.ended_on, "day") if record.ended_on else None
         if ended_at is not None and ended_at < occurred_at:
             ended_at = None
-        key = self.key
+        key, share = self.key, self.share
         return ReadyEvent(
             record.line,
             record.external_id,
@@ -283,24 +296,30 @@ class _Prepare:
             json.dumps(
                 record.raw, cls=self.json_encoder, ensure_ascii=False, separators=(",", ":")
             ),
-            tuple((place.name, place.level) for place in record.places),
-            tuple(key(place.name) for place in record.places),
+            share(tuple(share((place.name, place.level)) for place in record.places)),
+            share(tuple(key(place.name) for place in record.places)),
             None if record.latitude is None else str(record.latitude),
             None if record.longitude is None else str(record.longitude),
-            tuple(
-                (key(actor.name), actor.name, actor.role, actor.actor_type)
-                for actor in record.actors
-            ),
-            tuple(
-                (
-                    figure.metric,
-                    figure_breakdown(record, figure),
-                    figure.low,
-                    figure.best,
-                    figure.high,
-                    "" if figure.breakdown else figure.note[:300],
+            share(
+                tuple(
+                    share((key(actor.name), actor.name, actor.role, actor.actor_type))
+                    for actor in record.actors
                 )
-                for figure in record.figures
+            ),
+            share(
+                tuple(
+                    share(
+                        (
+                            figure.metric,
+                            figure_breakdown(record, figure),
+                            figure.low,
+                            figure.best,
+                            figure.high,
+                            "" if figure.breakdown else figure.note[:300],
+                        )
+                    )
+                    for figure in record.figures
+                )
             ),
             record.source_url,
             tuple(record.warnings),
@@ -792,20 +811,24 @@ def frozen_garbage():
 
 
 @contextmanager
-def sqlite_cache(kib: int):
-    """A larger page cache for this connection while the block runs (SQLite only)."""
+def sqlite_cache(kib: int, temp_kib: int):
+    """Larger page caches for this connection while the block runs (SQLite only): the
+    database's, and the temporary tables' (the staging tables hold a batch each)."""
     if connection.vendor != "sqlite":
         yield
         return
+    before = {}
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+        for schema, size in (("main", kib), ("temp", temp_kib)):
+            cursor.execute(f"PRAGMA {schema}.cache_size")
+            before[schema] = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA {schema}.cache_size = {-int(size)}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+            for schema, size in before.items():
+                cursor.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
 
 
 def side_for(name: str, sides: set[str]) -> str:
@@ -957,7 +980,7 @@ class _Writer:
         and the entries written re-indexed at the end, in the same transaction; on SQLite the
         day roll-up's insert triggers too, the entries' days marked stale once per batch."""
         with (
-            sqlite_cache(SQLITE_IMPORT_CACHE_KIB),
+            sqlite_cache(SQLITE_IMPORT_CACHE_KIB, SQLITE_STAGING_CACHE_KIB),
             search_index_deferred() as search_index,
             stale_days_deferred() as stale_days,
             frozen_garbage(),
