@@ -147,7 +147,10 @@ ENTRY_COLUMNS = (
 )
 # A staged entry's links, beside its columns: its most precise place and the Source of its
 # own web page (a mapped CSV's source_url), each an id or NULL.
-ENTRY_LINK_COLUMNS = ("place_id", "url_source_id")
+ENTRY_LINK_COLUMNS = ("place_id", "url_source_id", "actor_set_id")
+# Where the actors and roles of a staged entry are, by its actor_set_id: rows repeat the
+# same few groups of actors (Russia's forces against civilians), each stored once here.
+ACTOR_SETS = "parallax_import_actor_set"
 FIGURE_COLUMNS = (
     "id",
     "entry_id",
@@ -171,6 +174,17 @@ PLACE_COLUMNS = (
     "latitude",
     "longitude",
     "coordinate_precision",
+)
+# The tables a first import of a large dataset fills with their indexes set aside, on SQLite
+# (_Writer._set_indexes_aside).
+BULK_LOADED_MODELS = (
+    Entry,
+    Entry.history.model,
+    Figure,
+    Figure.history.model,
+    EntryActor,
+    Entry.places.through,
+    Entry.sources.through,
 )
 # SQLite's page cache for the import's connection while it runs (KiB, as PRAGMA cache_size
 # takes it when negative): the default 2 MB makes a transaction of this size spill pages to
@@ -664,11 +678,6 @@ def write_rows(table: str, columns: list[str], rows: list) -> None:
             cursor.executemany(sql, rows)
 
 
-def insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Link rows (plain ids and short text) into a model's table."""
-    write_rows(model._meta.db_table, list(columns), rows)
-
-
 class _Table:
     """A model's rows as plain lists, for write_rows.
 
@@ -755,23 +764,24 @@ class _Staging:
 
 
 class _InsertSelect:
-    """`INSERT INTO <model's table> SELECT ... FROM <staging table>`: the columns named in
-    `given` come from the staging table's columns of the same name, every other column is
-    the same for every row (`constants`, else the field's default, converted as the ORM
+    """`INSERT INTO <model's table> SELECT ... FROM <staging table> AS s`: the columns named
+    in `given` come from the staging table's columns of the same name, every other column
+    is the same for every row (`constants`, else the field's default, converted as the ORM
     would) and is bound once per statement. An auto-numbered primary key that is not given
-    (a historical row's history_id) is left to the database. `where` filters the staging
-    rows (an SQL condition on them)."""
+    (a historical row's history_id) is left to the database. `given` may instead map a
+    column to an expression on the staging row `s` (and on what `join` adds); `where`
+    filters the rows (an SQL condition)."""
 
-    def __init__(self, model, staging: str, given, constants=None, where=""):
-        # `given`: {column: staging column}, or the names they share.
-        given = given if isinstance(given, dict) else {name: name for name in given}
-        constants = constants or {}
+    def __init__(self, model, staging: str, given, constants=None, where="", join=""):
         quote = connection.ops.quote_name
+        if not isinstance(given, dict):
+            given = {name: f"s.{quote(name)}" for name in given}
+        constants = constants or {}
         postgresql = connection.vendor == "postgresql"
         columns, expressions, self.params = [], [], []
         for model_field in model._meta.concrete_fields:
             if model_field.attname in given:
-                expression = f"s.{quote(given[model_field.attname])}"
+                expression = given[model_field.attname]
             elif model_field.primary_key and isinstance(model_field, models.AutoField):
                 continue
             else:
@@ -790,6 +800,7 @@ class _InsertSelect:
         self.sql = (
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
             f"SELECT {', '.join(expressions)} FROM {quote(staging)} AS s"
+            + (f" {join}" if join else "")
             + (f" WHERE {where}" if where else "")
         )
 
@@ -889,29 +900,37 @@ class _Writer:
         # New entries and figures go through staging tables (see _Staging), made while
         # apply_file runs; these statements fill the real tables from them.
         staged_entries, staged_figures = "parallax_import_entry", "parallax_import_figure"
-        self.staged_entries = self.staged_figures = None
+        self.staged_entries = self.staged_figures = self.staged_actor_sets = None
         self.entry_inserts = [
             _InsertSelect(Entry, staged_entries, ENTRY_COLUMNS, entry),
             _InsertSelect(Entry.history.model, staged_entries, ENTRY_COLUMNS[:-1], entry | history),
             _InsertSelect(
                 Entry.places.through,
                 staged_entries,
-                {"entry_id": "id", "place_id": "place_id"},
+                {"entry_id": "s.id", "place_id": "s.place_id"},
                 where="s.place_id IS NOT NULL",
             ),
             _InsertSelect(
                 Entry.sources.through,
                 staged_entries,
-                {"entry_id": "id"},
+                {"entry_id": "s.id"},
                 {"source_id": self.source.pk},
             ),
             _InsertSelect(
                 Entry.sources.through,
                 staged_entries,
-                {"entry_id": "id", "source_id": "url_source_id"},
+                {"entry_id": "s.id", "source_id": "s.url_source_id"},
                 where="s.url_source_id IS NOT NULL",
             ),
+            _InsertSelect(
+                EntryActor,
+                staged_entries,
+                {"entry_id": "s.id", "actor_id": "a.actor_id", "role": "a.role"},
+                join=f"JOIN {ACTOR_SETS} AS a ON a.set_id = s.actor_set_id",
+            ),
         ]
+        # Each distinct group of (actor, role) a row names, numbered: {event.actors: set id}.
+        self.actor_sets: dict[tuple, int] = {}
         self.figure_inserts = [
             _InsertSelect(Figure, staged_figures, FIGURE_COLUMNS, figure),
             _InsertSelect(Figure.history.model, staged_figures, FIGURE_COLUMNS, figure | history),
@@ -921,6 +940,7 @@ class _Writer:
         self.stale_days = None  # stale_days_deferred's, likewise
         self.url_sources: dict[str, int] = {}
         self.resolved_places: dict[tuple[str, ...], int | None] = {}
+        self.indexes_set_aside: list[tuple[str, str]] | None = None
         self.place_slugs = _Slugs(Place, preload=True)
         self.actor_slugs = _Slugs(Actor, preload=True)
         self.entry_slugs = _Slugs(Entry)
@@ -996,15 +1016,24 @@ class _Writer:
                 self.figure_inserts[0].staging,
                 [(name, figure_field(name)) for name in FIGURE_COLUMNS],
             )
+            self.staged_actor_sets = _Staging(
+                ACTOR_SETS,
+                [
+                    ("set_id", None),
+                    ("actor_id", None),
+                    ("role", EntryActor._meta.get_field("role")),
+                ],
+            )
             try:
                 self._apply_rows(
                     events, progress=progress, batch_size=batch_size, background=background
                 )
-                self.staged_entries.drop()
-                self.staged_figures.drop()
+                self._restore_indexes()
+                for staging in (self.staged_entries, self.staged_figures, self.staged_actor_sets):
+                    staging.drop()
             finally:
                 self.search_index = self.stale_days = None
-                self.staged_entries = self.staged_figures = None
+                self.staged_entries = self.staged_figures = self.staged_actor_sets = None
 
     def _apply_rows(self, events: EventFile, *, progress, batch_size, background):
         if background is None:
@@ -1014,6 +1043,8 @@ class _Writer:
         batches = events.batches(batch_size, background=background, prepare=_Prepare())
         with closing(batches):
             for batch in batches:
+                if self.indexes_set_aside is None:
+                    self._set_indexes_aside(events.row_count)
                 for outcome in batch:
                     ready = self._take(outcome, ready)
                     if len(ready) >= batch_size:
@@ -1025,6 +1056,37 @@ class _Writer:
             self.apply(ready)
         if progress:
             progress(self.result.rows_read, events.row_count)
+
+    def _set_indexes_aside(self, rows: int | None) -> None:
+        """A first import of a dataset on SQLite, with more rows than the entries table
+        holds: the secondary indexes of the tables it fills are dropped, and created again
+        by _restore_indexes once the rows are in, one sorted pass each, which costs less than
+        keeping them up to date row by row. Schema changes are part of SQLite's transaction:
+        other connections keep reading the indexes as they were, and a failure rolls the
+        drop back with everything else. Nothing the import asks the database meanwhile needs
+        those indexes (a new dataset's ids are not looked up; slugs are unique by the
+        table's own constraint, which stays), and the search index is rebuilt after them."""
+        self.indexes_set_aside = []
+        if connection.vendor != "sqlite" or not self.dataset_was_empty or not rows:
+            return
+        if rows < 2 * Entry.objects.count():
+            return
+        tables = [model._meta.db_table for model in BULK_LOADED_MODELS]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN (SELECT value FROM json_each(%s)) ORDER BY rowid",
+                [json.dumps(tables)],
+            )
+            self.indexes_set_aside = cursor.fetchall()
+            for name, _ in self.indexes_set_aside:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+
+    def _restore_indexes(self) -> None:
+        with connection.cursor() as cursor:
+            for _, sql in self.indexes_set_aside or ():
+                cursor.execute(sql)
+        self.indexes_set_aside = None
 
     def _take(self, outcome, ready: list[ReadyEvent]) -> list[ReadyEvent]:
         """Count one row's outcome; an event joins the batch, anything else is counted and
@@ -1305,9 +1367,14 @@ class _Writer:
             return
         slugs = self.entry_slugs.assign_bases([event.slug_base for event in events])
         ids = reserve_ids(Entry, len(events))
-        rows, actor_links, figures = [], [], []
+        rows, figures = [], []
         source_id = self.source.pk
+        actor_sets, new_sets = self.actor_sets, []
         for event, slug, pk, place_id in zip(events, slugs, ids, places, strict=True):
+            actor_set = actor_sets.get(event.actors)
+            if actor_set is None and event.actors:
+                actor_set = actor_sets[event.actors] = len(actor_sets) + 1
+                new_sets.extend((actor_set, *link) for link in self._actor_links(event))
             url_source = url_sources.get(event.source_url) if event.source_url else None
             rows.append(
                 (
@@ -1325,15 +1392,15 @@ class _Writer:
                     event.raw,
                     place_id,
                     url_source if url_source != source_id else None,
+                    actor_set,
                 )
             )
-            actor_links.extend((pk, actor_id, role) for actor_id, role in self._actor_links(event))
             figures.extend(self._figures(event, pk, place_id))
+        self.staged_actor_sets.write(new_sets)
         self.staged_entries.write(rows)
         for insert in self.entry_inserts:
             insert.run()
         self.staged_entries.clear()
-        insert_rows(EntryActor, ("entry_id", "actor_id", "role"), actor_links)
         self._insert_figures(figures)
         self.search_index.add(ids)
         self.stale_days.add(ids)
