@@ -186,6 +186,25 @@ BULK_LOADED_MODELS = (
     Entry.places.through,
     Entry.sources.through,
 )
+# Of those, the indexes led by one of these columns stay: an import gives every row it
+# writes the same value there (its run's time, its dataset, its source) or a growing one
+# (the new ids), so new rows go at the index's end, which costs little. Indexes led by
+# anything else (slugs, days, places) take new rows all over, and are the ones rebuilt.
+APPENDED_COLUMNS = frozenset(
+    {
+        "id",
+        "entry_id",
+        "dataset_id",
+        "source_id",
+        "updated_at",
+        "as_of",
+        "history_date",
+        "history_user_id",
+        "save_group",
+        "reported_by_id",
+        "marked_error_by_id",
+    }
+)
 # SQLite's page cache for the import's connection while it runs (KiB, as PRAGMA cache_size
 # takes it when negative): the default 2 MB makes a transaction of this size spill pages to
 # the journal over and over. Restored when the import ends; durability is left as it is.
@@ -1078,9 +1097,13 @@ class _Writer:
                 "AND tbl_name IN (SELECT value FROM json_each(%s)) ORDER BY rowid",
                 [json.dumps(tables)],
             )
-            self.indexes_set_aside = cursor.fetchall()
-            for name, _ in self.indexes_set_aside:
+            indexes = cursor.fetchall()
+            for name, sql in indexes:
+                cursor.execute("SELECT name FROM pragma_index_info(%s) ORDER BY seqno", [name])
+                if cursor.fetchone()[0] in APPENDED_COLUMNS:
+                    continue
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                self.indexes_set_aside.append((name, sql))
 
     def _restore_indexes(self) -> None:
         with connection.cursor() as cursor:
