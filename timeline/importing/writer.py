@@ -70,7 +70,7 @@ from timeline.models import (
     name_key,
 )
 from timeline.rollup import stale_days_deferred
-from timeline.search import search_index_deferred
+from timeline.search import search_index_deferred, search_index_rebuild
 
 from .events import DuplicateRow, EventFile, RejectedRow, SkippedRow, read_withdrawn
 from .records import DatasetInfo, EventRecord, FigureRecord, shorten
@@ -955,8 +955,7 @@ class _Writer:
             _InsertSelect(Figure.history.model, staged_figures, FIGURE_COLUMNS, figure | history),
         ]
         self.places = _Table(Place, PLACE_COLUMNS)
-        self.search_index = None  # search_index_deferred's, while apply_file runs
-        self.stale_days = None  # stale_days_deferred's, likewise
+        self.stale_days = None  # stale_days_deferred's, while apply_file runs
         self.url_sources: dict[str, int] = {}
         self.resolved_places: dict[tuple[str, ...], int | None] = {}
         self.indexes_set_aside: list[tuple[str, str]] | None = None
@@ -1016,15 +1015,16 @@ class _Writer:
 
     def apply_file(self, events: EventFile, *, progress, batch_size, background=None):
         """The file's rows, in batches, with the search index's per-row triggers suspended
-        and the entries written re-indexed at the end, in the same transaction; on SQLite the
-        day roll-up's insert triggers too, the entries' days marked stale once per batch."""
+        and each batch's entries re-indexed in one statement, in the same transaction; on
+        SQLite the day roll-up's insert triggers too, the entries' days marked stale once per
+        batch."""
         with (
             sqlite_cache(SQLITE_IMPORT_CACHE_KIB, SQLITE_STAGING_CACHE_KIB),
-            search_index_deferred() as search_index,
+            search_index_deferred(),
             stale_days_deferred() as stale_days,
             frozen_garbage(),
         ):
-            self.search_index, self.stale_days = search_index, stale_days
+            self.stale_days = stale_days
             entry_field, figure_field = Entry._meta.get_field, Figure._meta.get_field
             self.staged_entries = _Staging(
                 self.entry_inserts[0].staging,
@@ -1051,7 +1051,7 @@ class _Writer:
                 for staging in (self.staged_entries, self.staged_figures, self.staged_actor_sets):
                     staging.drop()
             finally:
-                self.search_index = self.stale_days = None
+                self.stale_days = None
                 self.staged_entries = self.staged_figures = self.staged_actor_sets = None
 
     def _apply_rows(self, events: EventFile, *, progress, batch_size, background):
@@ -1425,7 +1425,9 @@ class _Writer:
             insert.run()
         self.staged_entries.clear()
         self._insert_figures(figures)
-        self.search_index.add(ids)
+        # Indexed now, while the parsing process reads the next batch, rather than all at
+        # the end, when it has nothing left to do (the index's triggers stay suspended).
+        search_index_rebuild(ids)
         self.stale_days.add(ids)
         self.result.created += len(events)
 
@@ -1519,7 +1521,7 @@ class _Writer:
         EntryActor.objects.bulk_create(new_actor_links)
         Entry.sources.through.objects.bulk_create(new_source_links, ignore_conflicts=True)
         self._insert_figures(new_figures)
-        self.search_index.add(entry.pk for entry in changed_entries)
+        search_index_rebuild([entry.pk for entry in changed_entries])
         self.stale_days.add(entry.pk for entry in changed_entries)
         self.result.updated += len(changed_entries)
 
