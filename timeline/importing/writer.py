@@ -955,7 +955,8 @@ class _Writer:
             _InsertSelect(Figure.history.model, staged_figures, FIGURE_COLUMNS, figure | history),
         ]
         self.places = _Table(Place, PLACE_COLUMNS)
-        self.stale_days = None  # stale_days_deferred's, while apply_file runs
+        self.search_index = None  # search_index_deferred's, while apply_file runs
+        self.stale_days = None  # stale_days_deferred's, likewise
         self.url_sources: dict[str, int] = {}
         self.resolved_places: dict[tuple[str, ...], int | None] = {}
         self.indexes_set_aside: list[tuple[str, str]] | None = None
@@ -1015,16 +1016,16 @@ class _Writer:
 
     def apply_file(self, events: EventFile, *, progress, batch_size, background=None):
         """The file's rows, in batches, with the search index's per-row triggers suspended
-        and each batch's entries re-indexed in one statement, in the same transaction; on
-        SQLite the day roll-up's insert triggers too, the entries' days marked stale once per
+        and the entries written indexed in bulk (_index), in the same transaction; on SQLite
+        the day roll-up's insert triggers too, the entries' days marked stale once per
         batch."""
         with (
             sqlite_cache(SQLITE_IMPORT_CACHE_KIB, SQLITE_STAGING_CACHE_KIB),
-            search_index_deferred(),
+            search_index_deferred() as search_index,
             stale_days_deferred() as stale_days,
             frozen_garbage(),
         ):
-            self.stale_days = stale_days
+            self.search_index, self.stale_days = search_index, stale_days
             entry_field, figure_field = Entry._meta.get_field, Figure._meta.get_field
             self.staged_entries = _Staging(
                 self.entry_inserts[0].staging,
@@ -1051,7 +1052,7 @@ class _Writer:
                 for staging in (self.staged_entries, self.staged_figures, self.staged_actor_sets):
                     staging.drop()
             finally:
-                self.stale_days = None
+                self.search_index = self.stale_days = None
                 self.staged_entries = self.staged_figures = self.staged_actor_sets = None
 
     def _apply_rows(self, events: EventFile, *, progress, batch_size, background):
@@ -1372,6 +1373,17 @@ class _Writer:
             for metric, breakdown, low, best, high, note in event.figures
         ]
 
+    def _index(self, entry_ids: list[int]) -> None:
+        """Entries to index for search (its per-row triggers are suspended). SQLite indexes
+        them at once, while the parsing process reads the next batch, rather than all at
+        the end, when that process has nothing left to do. PostgreSQL indexes them all in
+        one statement at the end (search_index_deferred): its server does the work either
+        way, and one statement over all of them costs half as much as one per batch."""
+        if connection.vendor == "sqlite":
+            search_index_rebuild(entry_ids)
+        else:
+            self.search_index.add(entry_ids)
+
     def _insert_figures(self, figures: list[NewFigure]) -> None:
         """New figures with their historical rows ("+", the run as the reason)."""
         if not figures:
@@ -1425,9 +1437,7 @@ class _Writer:
             insert.run()
         self.staged_entries.clear()
         self._insert_figures(figures)
-        # Indexed now, while the parsing process reads the next batch, rather than all at
-        # the end, when it has nothing left to do (the index's triggers stay suspended).
-        search_index_rebuild(ids)
+        self._index(ids)
         self.stale_days.add(ids)
         self.result.created += len(events)
 
@@ -1521,7 +1531,7 @@ class _Writer:
         EntryActor.objects.bulk_create(new_actor_links)
         Entry.sources.through.objects.bulk_create(new_source_links, ignore_conflicts=True)
         self._insert_figures(new_figures)
-        search_index_rebuild([entry.pk for entry in changed_entries])
+        self._index([entry.pk for entry in changed_entries])
         self.stale_days.add(entry.pk for entry in changed_entries)
         self.result.updated += len(changed_entries)
 
