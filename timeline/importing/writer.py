@@ -25,9 +25,10 @@ Decisions, in the order a row meets them:
 - **Figures** are never overwritten: a count that differs from the current one for the same
   (metric, breakdown) is a new Figure, as of the import; the old one stays as its history.
 - **History.** Bulk writes bypass django-simple-history's signals, so entries created and
-  updated and figures created get their historical rows from simple_history's bulk helpers,
-  with the run as the reason and the import's save group. Links (places, actors, sources)
-  have no history rows of their own for imports.
+  figures created get their historical rows ("+") from the rows just written, by one
+  `INSERT ... SELECT` per batch (see _Staging), and entries updated from simple_history's
+  bulk helper; all with the run as the reason and the import's save group. Links (places,
+  actors, sources) have no history rows of their own for imports.
 - **Editors' own entries** (no dataset) are never read or written here.
 """
 
