@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from timeline import rollup, services
@@ -253,6 +253,27 @@ def test_a_re_release_revises_a_figure_and_keeps_the_old_one(data):
     assert kyiv_strike.raw_row["fatalities"] == "7"
 
 
+def test_a_release_with_new_and_known_events_in_one_batch_links_each_to_its_place(data):
+    acled(data)
+    places_before = dict(Entry.places.through.objects.values_list("entry__external_id", "place"))
+    release = data / "acled-ukraine-release2.csv"
+    with release.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    # A new event first, in an oblast that no known event is in.
+    new = dict(rows[0], event_id_cnty="UKR300001", admin1="Chernivtsi", admin2="Vyzhnytskyi")
+    new.update(admin3="", location="Vyzhnytsia", latitude="48.2500", longitude="25.1900")
+    with release.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([new, *rows])
+    output = acled(data, "acled-ukraine-release2.csv")
+    assert "Entries created: 1" in output
+    assert "Entries updated: 1" in output
+    assert list(entry("UKR300001").places.values_list("name", flat=True)) == ["Vyzhnytsia"]
+    places_after = dict(Entry.places.through.objects.values_list("entry__external_id", "place"))
+    assert places_after == places_before | {"UKR300001": entry("UKR300001").places.get().pk}
+
+
 def test_a_withdrawn_event_is_unpublished_with_the_reason_and_kept(data):
     acled(data)
     output = acled(data, "acled-ukraine-release2.csv", withdrawn=str(data / "acled-deleted.csv"))
@@ -318,6 +339,42 @@ def test_search_stays_in_step_after_a_failed_import(data, monkeypatch):
     # The import's suspension of the index's triggers was rolled back with the rest.
     factories.EntryFactory(title="Quarry shelled", slug="quarry-shelled")
     assert search_entries(Entry.objects.all(), "quarry").get().slug == "quarry-shelled"
+
+
+def indexes():
+    with connection.cursor() as cursor:
+        return {
+            model._meta.db_table: connection.introspection.get_constraints(
+                cursor, model._meta.db_table
+            )
+            for model in import_writer.BULK_LOADED_MODELS
+        }
+
+
+def test_a_first_import_leaves_every_index_as_it_was_whether_it_succeeds_or_fails(
+    data, monkeypatch
+):
+    set_aside = []
+    original = import_writer._Writer._set_indexes_aside
+
+    def spy(self, rows):
+        original(self, rows)
+        set_aside.append(len(self.indexes_set_aside))
+
+    monkeypatch.setattr(import_writer._Writer, "_set_indexes_aside", spy)
+    before = indexes()
+    with monkeypatch.context() as failing:
+        failing.setattr(import_writer._Writer, "_create", lambda self, *args: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            import_writer.events_import(
+                events=EventFile(data / "acled-ukraine.csv", event_format("acled"))
+            )
+    assert indexes() == before
+    acled(data)
+    assert indexes() == before
+    if connection.vendor == "sqlite":  # PostgreSQL keeps its indexes: dropping one locks
+        assert set_aside[0] > 5 and set_aside[1] > 5
+    assert Entry.objects.count() == 11
 
 
 def test_the_day_roll_up_counts_imported_entries_as_a_fresh_computation_does(data):

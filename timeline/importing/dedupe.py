@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from .records import clean_line
 
 
-def last_lines_of_repeated_ids(rows: Iterable[tuple[int, dict]], id_column: str) -> dict[str, int]:
-    """{external id: line of its last occurrence} for each id that occurs more than once."""
+def last_lines_of_repeated_ids(ids: Iterable[tuple[int, str | None]]) -> dict[str, int]:
+    """{external id: line of its last occurrence} for each id that occurs more than once,
+    from each row's (line, id as the file writes it)."""
     seen: set[str] = set()
     repeated: dict[str, int] = {}
-    for line, row in rows:
-        external_id = clean_line(row.get(id_column) or "")
+    for line, value in ids:
+        external_id = clean_line(value or "")
         if not external_id:
             continue
         if external_id in seen:

@@ -13,10 +13,11 @@ import gc
 import multiprocessing
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty, Full
+from typing import Any
 
 from .dedupe import last_lines_of_repeated_ids
 from .formats import EventFormat
@@ -95,13 +96,13 @@ class EventFile:
     def scan(self) -> None:
         count = 0
 
-        def counted() -> Iterator[tuple[int, dict]]:
+        def counted() -> Iterator[tuple[int, str | None]]:
             nonlocal count
-            for item in self.reader:
+            for item in self.reader.column(self.format.id_column):
                 count += 1
                 yield item
 
-        self._kept_lines = last_lines_of_repeated_ids(counted(), self.format.id_column)
+        self._kept_lines = last_lines_of_repeated_ids(counted())
         self.row_count = count
 
     def __iter__(self) -> Iterator[Outcome]:
@@ -127,17 +128,27 @@ class EventFile:
             except RowRejected as rejected:
                 yield RejectedRow(line, external_id, rejected.column, rejected.reason)
 
-    def batches(self, size: int, *, background: bool = False) -> Iterator[list[Outcome]]:
+    def batches(
+        self,
+        size: int,
+        *,
+        background: bool = False,
+        prepare: Callable[[EventRecord], Any] | None = None,
+    ) -> Iterator[list]:
         """The outcomes in lists of up to `size`, in file order; `row_count` is set before
         the first. With `background`, a second process reads and parses the file while the
-        caller writes the previous batch (see _parse_in_background)."""
+        caller writes the previous batch (see _parse_in_background). `prepare`, when given,
+        replaces each EventRecord with what it returns, in that second process too: the
+        writer's own form of a record, so the work is done beside it rather than by it."""
         if background:
-            yield from _parse_in_background(self, size)
+            yield from _parse_in_background(self, size, prepare)
             return
         if self._kept_lines is None:
             self.scan()
-        batch: list[Outcome] = []
+        batch: list = []
         for outcome in self:
+            if prepare is not None and isinstance(outcome, EventRecord):
+                outcome = prepare(outcome)
             batch.append(outcome)
             if len(batch) >= size:
                 yield batch
@@ -151,7 +162,7 @@ BACKGROUND_QUEUE_BATCHES = 4
 _POLL_SECONDS = 1.0
 
 
-def _parse_in_background(events: EventFile, size: int) -> Iterator[list[Outcome]]:
+def _parse_in_background(events: EventFile, size: int, prepare=None) -> Iterator[list]:
     """Parse in a forked process that sends batches through a bounded queue.
 
     Reading, decoding and cleaning a row costs about as much as writing it, and a second
@@ -163,7 +174,7 @@ def _parse_in_background(events: EventFile, size: int) -> Iterator[list[Outcome]
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=BACKGROUND_QUEUE_BATCHES)
     child = context.Process(
-        target=_parse_child, args=(events, size, queue, os.getpid()), daemon=True
+        target=_parse_child, args=(events, size, prepare, queue, os.getpid()), daemon=True
     )
     child.start()
     try:
@@ -192,7 +203,7 @@ def _parse_in_background(events: EventFile, size: int) -> Iterator[list[Outcome]
         queue.close()
 
 
-def _parse_child(events: EventFile, size: int, queue, parent: int) -> None:
+def _parse_child(events: EventFile, size: int, prepare, queue, parent: int) -> None:
     gc.freeze()  # what fork brought along is never garbage: collections skip it
 
     def send(kind, payload=None):
@@ -207,7 +218,7 @@ def _parse_child(events: EventFile, size: int, queue, parent: int) -> None:
     try:
         events.scan()
         send("count", events.row_count)
-        for batch in events.batches(size):
+        for batch in events.batches(size, prepare=prepare):
             send("batch", batch)
         send("done")
     except Exception as error:  # noqa: BLE001 (sent to the parent, raised there)

@@ -185,6 +185,15 @@ class CsvReader:
                 f"{self.path} lacks the column{plural} {', '.join(missing)}, which {what} needs."
             )
 
+    def column(self, name: str) -> Iterator[tuple[int, str | None]]:
+        """(line, value) of one column for every row, as iterating gives them, without
+        building the rows (None where a short row lacks the column)."""
+        index = self.header.index(name) if name in self.header else None
+        with closing(self._records()) as records:
+            next(records)
+            for line, fields in records:
+                yield line, fields[index] if index is not None and index < len(fields) else None
+
     def __iter__(self) -> Iterator[tuple[int, dict]]:
         header = self.header
         width = len(header)

@@ -264,6 +264,8 @@ def clean_line(value: str) -> str:
 
 def clean_text(value: str) -> str:
     """Running text: control characters gone, line breaks kept, blank runs cut to one."""
+    if value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip()  # one clean line (a line break is not printable)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(clean_line(line) for line in value.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -134,9 +134,16 @@ def parse_datetime(
     return parsed.date(), parsed
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def parse_code(value: str | None) -> int | None:
     """A dataset's numeric code ("1", "1.0"); None when empty or not a whole number."""
     text = (value or "").strip()
+    if text.isdecimal() and text.isascii():
+        return int(text)
+    if not _DIGIT.search(text):  # "State forces": no number at all, without an exception
+        return None
     try:
         number = float(text)
     except ValueError:

@@ -25,9 +25,10 @@ Decisions, in the order a row meets them:
 - **Figures** are never overwritten: a count that differs from the current one for the same
   (metric, breakdown) is a new Figure, as of the import; the old one stays as its history.
 - **History.** Bulk writes bypass django-simple-history's signals, so entries created and
-  updated and figures created get their historical rows from simple_history's bulk helpers,
-  with the run as the reason and the import's save group. Links (places, actors, sources)
-  have no history rows of their own for imports.
+  figures created get their historical rows ("+") from the rows just written, by one
+  `INSERT ... SELECT` per batch (see _Staging), and entries updated from simple_history's
+  bulk helper; all with the run as the reason and the import's save group. Links (places,
+  actors, sources) have no history rows of their own for imports.
 - **Editors' own entries** (no dataset) are never read or written here.
 """
 
@@ -43,6 +44,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
@@ -69,7 +71,7 @@ from timeline.models import (
     name_key,
 )
 from timeline.rollup import stale_days_deferred
-from timeline.search import search_index_deferred
+from timeline.search import search_index_deferred, search_index_rebuild
 
 from .events import DuplicateRow, EventFile, RejectedRow, SkippedRow, read_withdrawn
 from .records import DatasetInfo, EventRecord, FigureRecord, shorten
@@ -128,7 +130,8 @@ COMPARED_FIELDS = (
 )
 REPORT_COLUMNS = ("line", "external_id", "column", "reason", "outcome")
 
-# What the import writes for each new entry, figure and place, in this order (_Table).
+# What the import writes for each new entry, figure and place, in this order: the values
+# that vary from row to row (every other column is the same for the whole import).
 ENTRY_COLUMNS = (
     "id",
     "title",
@@ -143,6 +146,12 @@ ENTRY_COLUMNS = (
     "external_id",
     "raw_row",  # last: the historical entry has every column but this one
 )
+# A staged entry's links, beside its columns: its most precise place and the Source of its
+# own web page (a mapped CSV's source_url), each an id or NULL.
+ENTRY_LINK_COLUMNS = ("place_id", "url_source_id", "actor_set_id")
+# Where the actors and roles of a staged entry are, by its actor_set_id: rows repeat the
+# same few groups of actors (Russia's forces against civilians), each stored once here.
+ACTOR_SETS = "parallax_import_actor_set"
 FIGURE_COLUMNS = (
     "id",
     "entry_id",
@@ -167,10 +176,43 @@ PLACE_COLUMNS = (
     "longitude",
     "coordinate_precision",
 )
+# The tables a first import of a large dataset fills with their indexes set aside, on SQLite
+# (_Writer._set_indexes_aside).
+BULK_LOADED_MODELS = (
+    Entry,
+    Entry.history.model,
+    Figure,
+    Figure.history.model,
+    EntryActor,
+    Entry.places.through,
+    Entry.sources.through,
+)
+# Of those, the indexes led by one of these columns stay: an import gives every row it
+# writes the same value there (its run's time, its dataset, its source) or a growing one
+# (the new ids), so new rows go at the index's end, which costs little. Indexes led by
+# anything else (slugs, days, places) take new rows all over, and are the ones rebuilt.
+APPENDED_COLUMNS = frozenset(
+    {
+        "id",
+        "entry_id",
+        "dataset_id",
+        "source_id",
+        "updated_at",
+        "as_of",
+        "history_date",
+        "history_user_id",
+        "save_group",
+        "reported_by_id",
+        "marked_error_by_id",
+    }
+)
 # SQLite's page cache for the import's connection while it runs (KiB, as PRAGMA cache_size
 # takes it when negative): the default 2 MB makes a transaction of this size spill pages to
 # the journal over and over. Restored when the import ends; durability is left as it is.
 SQLITE_IMPORT_CACHE_KIB = 128 * 1024
+# And for its temporary tables, which hold one batch at a time (see _Staging): the default
+# 2 MB is less than a batch of entries, which would go to a file on disk and back.
+SQLITE_STAGING_CACHE_KIB = 32 * 1024
 # From this size up, a second process parses the file while this one writes (plain bytes on
 # disk, so a gzip file's threshold is in compressed bytes). Below it, forking costs more
 # than it saves.
@@ -186,6 +228,150 @@ class NewFigure(NamedTuple):
     best: int
     high: int | None
     note: str
+
+
+class ReadyEvent(NamedTuple):
+    """An EventRecord in the form the writer takes it, worked out by `_Prepare` in the parsing
+    process (see EventFile.batches): the moments and the raw row as the driver takes them,
+    names with their match keys, the slug's base and each figure's breakdown label. Plain
+    values only, so a batch crosses between the processes cheaply."""
+
+    line: int
+    external_id: str
+    track: str
+    kind: str
+    title: str
+    summary: str
+    slug_base: str
+    occurred_at: datetime.datetime  # aware: the file's time, or the start of its period
+    ended_at: datetime.datetime | None
+    occurred_at_db: object  # the same two moments as the driver takes them
+    ended_at_db: object
+    precision: str
+    coordinate_precision: str
+    raw: str  # the row as it came, as JSON
+    places: tuple[tuple[str, str], ...]  # (name, level), largest first
+    place_keys: tuple[str, ...]  # name_key of each
+    latitude: str | None  # of the most precise place
+    longitude: str | None
+    actors: tuple[tuple[str, str, str, str], ...]  # (name key, name, role, actor type)
+    figures: tuple[tuple, ...]  # (metric, breakdown, low, best, high, note)
+    source_url: str
+    warnings: tuple[tuple[str, str], ...]
+
+    def __reduce__(self):
+        # Rebuilt by tuple.__new__ itself: no Python call per event on the writer's side.
+        return tuple.__new__, (ReadyEvent, tuple(self))
+
+
+class _Prepare:
+    """EventRecord -> ReadyEvent. Made by the writer before the parsing process starts, so
+    it carries the connection's conversions without using the connection; what repeats (a
+    file has a few thousand distinct days and names for hundreds of thousands of rows) is
+    converted once."""
+
+    def __init__(self):
+        self.adapt_datetime = connection.ops.adapt_datetimefield_value
+        self.json_encoder = Entry._meta.get_field("raw_row").encoder
+        self.moments: dict = {}
+        self.db_moments: dict = {}
+        self.keys: dict[str, str] = {}
+        self.shared: dict[tuple, tuple] = {}
+
+    def share(self, value: tuple) -> tuple:
+        """One object for equal tuples (the same places, actors and counts come back row
+        after row): pickled once per batch, and unpickled once."""
+        return self.shared.setdefault(value, value)
+
+    def moment(self, day: datetime.date, precision: str) -> datetime.datetime:
+        try:
+            return self.moments[(day, precision)]
+        except KeyError:
+            moment = self.moments[(day, precision)] = start_of_period(day, precision)
+            return moment
+
+    def db_moment(self, value):
+        if value is None:
+            return None
+        try:
+            return self.db_moments[value]
+        except KeyError:
+            converted = self.db_moments[value] = self.adapt_datetime(value)
+            return converted
+
+    def key(self, name: str) -> str:
+        try:
+            return self.keys[name]
+        except KeyError:
+            key = self.keys[name] = name_key(name)
+            return key
+
+    def __call__(self, record: EventRecord) -> ReadyEvent:
+        occurred_at = record.occurred_at or self.moment(record.occurred_on, record.precision)
+        ended_at = self.moment(record.ended_on, "day") if record.ended_on else None
+        if ended_at is not None and ended_at < occurred_at:
+            ended_at = None
+        key, share = self.key, self.share
+        return ReadyEvent(
+            record.line,
+            record.external_id,
+            record.track,
+            record.kind,
+            record.title,
+            record.summary,
+            slug_base(f"{record.title[:80]} {record.external_id}", "event"),
+            occurred_at,
+            ended_at,
+            self.db_moment(occurred_at),
+            self.db_moment(ended_at),
+            record.precision,
+            record.coordinate_precision,
+            # Compact, and UTF-8 as it is: the same value in fewer bytes than the ORM writes.
+            json.dumps(
+                record.raw, cls=self.json_encoder, ensure_ascii=False, separators=(",", ":")
+            ),
+            share(tuple(share((place.name, place.level)) for place in record.places)),
+            share(tuple(key(place.name) for place in record.places)),
+            None if record.latitude is None else str(record.latitude),
+            None if record.longitude is None else str(record.longitude),
+            share(
+                tuple(
+                    share((key(actor.name), actor.name, actor.role, actor.actor_type))
+                    for actor in record.actors
+                )
+            ),
+            share(
+                tuple(
+                    share(
+                        (
+                            figure.metric,
+                            figure_breakdown(record, figure),
+                            figure.low,
+                            figure.best,
+                            figure.high,
+                            "" if figure.breakdown else figure.note[:300],
+                        )
+                    )
+                    for figure in record.figures
+                )
+            ),
+            record.source_url,
+            tuple(record.warnings),
+        )
+
+
+def figure_breakdown(record: EventRecord, figure: FigureRecord) -> str:
+    """ "side A: Government of Ukraine", "civilians", "unknown"; "" for the total."""
+    label = BREAKDOWN_LABELS.get(figure.breakdown)
+    if label is None:
+        return figure.breakdown
+    side = (record.raw.get(figure.breakdown) or "").strip()
+    return shorten(f"{label}: {side}" if side else label, 100)
+
+
+def slug_base(text: str, fallback: str) -> str:
+    """The slug a name asks for, before _Slugs makes it unique."""
+    return slugify(text)[:190].strip("-") or fallback
 
 
 class _DryRun(Exception):
@@ -416,7 +602,9 @@ class _Slugs:
             self.used = set(model.objects.values_list("slug", flat=True))
 
     def assign(self, wanted: list[str], fallback: str) -> list[str]:
-        bases = [(slugify(text)[:190].strip("-") or fallback) for text in wanted]
+        return self.assign_bases([slug_base(text, fallback) for text in wanted])
+
+    def assign_bases(self, bases: list[str]) -> list[str]:
         self.used |= self._taken(set(bases) - self.used)
         slugs = []
         for base in bases:
@@ -510,11 +698,6 @@ def write_rows(table: str, columns: list[str], rows: list) -> None:
             cursor.executemany(sql, rows)
 
 
-def insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Link rows (plain ids and short text) into a model's table."""
-    write_rows(model._meta.db_table, list(columns), rows)
-
-
 class _Table:
     """A model's rows as plain lists, for write_rows.
 
@@ -560,26 +743,90 @@ class _Table:
         self.rows = []
 
 
-class _DbValues:
-    """Python values as the driver takes them, cached where they repeat (a file has a few
-    thousand distinct days for hundreds of thousands of rows)."""
+class _Staging:
+    """A temporary table of one batch of rows on their way in, with no index, trigger or
+    constraint: the batch is written to it once, with the values that vary from row to row
+    only, and every table the rows feed (the entries, their historical rows, their links) is
+    filled from it by one INSERT ... SELECT, so the driver never handles those rows again.
 
-    def __init__(self):
-        self.moments: dict = {}
-        self.adapt_datetime = connection.ops.adapt_datetimefield_value
-        self.json_encoder = Entry._meta.get_field("raw_row").encoder
+    Created inside the import's transaction, and dropped with it on failure."""
 
-    def moment(self, value):
-        if value is None:
-            return None
-        try:
-            return self.moments[value]
-        except KeyError:
-            converted = self.moments[value] = self.adapt_datetime(value)
-            return converted
+    def __init__(self, name: str, columns: list[tuple[str, models.Field | None]]):
+        self.name = name
+        self.columns = [column for column, _ in columns]
+        quote = connection.ops.quote_name
+        if connection.vendor == "postgresql":
+            # Typed like the columns they feed, so COPY checks and converts each value.
+            definitions = [
+                f"{quote(column)} {model_field.db_type(connection) if model_field else 'bigint'}"
+                for column, model_field in columns
+            ]
+        else:
+            # No type, no affinity: each value is kept as given until the INSERT ... SELECT
+            # hands it to the real column, which converts it as a direct insert would.
+            definitions = [quote(column) for column in self.columns]
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {quote(name)} ({', '.join(definitions)})")
 
-    def json(self, value) -> str:
-        return json.dumps(value, cls=self.json_encoder)
+    def write(self, rows: list) -> None:
+        write_rows(self.name, self.columns, rows)
+
+    def clear(self) -> None:
+        # In the transaction that created it, PostgreSQL truncates a table in place; SQLite
+        # empties a table at once for a DELETE without WHERE.
+        verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
+        with connection.cursor() as cursor:
+            cursor.execute(f"{verb} {connection.ops.quote_name(self.name)}")
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {connection.ops.quote_name(self.name)}")
+
+
+class _InsertSelect:
+    """`INSERT INTO <model's table> SELECT ... FROM <staging table> AS s`: the columns named
+    in `given` come from the staging table's columns of the same name, every other column
+    is the same for every row (`constants`, else the field's default, converted as the ORM
+    would) and is bound once per statement. An auto-numbered primary key that is not given
+    (a historical row's history_id) is left to the database. `given` may instead map a
+    column to an expression on the staging row `s` (and on what `join` adds); `where`
+    filters the rows (an SQL condition)."""
+
+    def __init__(self, model, staging: str, given, constants=None, where="", join=""):
+        quote = connection.ops.quote_name
+        if not isinstance(given, dict):
+            given = {name: f"s.{quote(name)}" for name in given}
+        constants = constants or {}
+        postgresql = connection.vendor == "postgresql"
+        columns, expressions, self.params = [], [], []
+        for model_field in model._meta.concrete_fields:
+            if model_field.attname in given:
+                expression = given[model_field.attname]
+            elif model_field.primary_key and isinstance(model_field, models.AutoField):
+                continue
+            else:
+                value = constants.get(model_field.attname, model_field.get_default())
+                if value is None:
+                    expression = "NULL"
+                else:
+                    expression = "%s"
+                    self.params.append(model_field.get_db_prep_save(value, connection))
+                if postgresql:
+                    # A parameter in a SELECT list has no type for PostgreSQL to infer.
+                    expression = f"CAST({expression} AS {model_field.db_type(connection)})"
+            columns.append(quote(model_field.column))
+            expressions.append(expression)
+        self.staging = staging
+        self.sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {', '.join(expressions)} FROM {quote(staging)} AS s"
+            + (f" {join}" if join else "")
+            + (f" WHERE {where}" if where else "")
+        )
+
+    def run(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
 
 
 @contextmanager
@@ -595,20 +842,24 @@ def frozen_garbage():
 
 
 @contextmanager
-def sqlite_cache(kib: int):
-    """A larger page cache for this connection while the block runs (SQLite only)."""
+def sqlite_cache(kib: int, temp_kib: int):
+    """Larger page caches for this connection while the block runs (SQLite only): the
+    database's, and the temporary tables' (the staging tables hold a batch each)."""
     if connection.vendor != "sqlite":
         yield
         return
+    before = {}
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+        for schema, size in (("main", kib), ("temp", temp_kib)):
+            cursor.execute(f"PRAGMA {schema}.cache_size")
+            before[schema] = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA {schema}.cache_size = {-int(size)}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+            for schema, size in before.items():
+                cursor.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
 
 
 def side_for(name: str, sides: set[str]) -> str:
@@ -646,9 +897,7 @@ class _Writer:
             "custom_historical_attrs": {"save_group": group},
         }
         self.source = self._run_source()
-        self.db = _DbValues()
-        self.moments: dict[tuple[datetime.date, str], datetime.datetime] = {}
-        self.keys: dict[str, str] = {}
+        self.dataset_was_empty = not Entry.objects.filter(dataset=self.dataset).exists()
         history = {
             "history_date": self.now,
             "history_change_reason": self.reason,
@@ -663,19 +912,55 @@ class _Writer:
             "created_at": self.now,
             "updated_at": self.now,
         }
-        self.entries = _Table(Entry, ENTRY_COLUMNS, entry)
-        self.entry_history = _Table(Entry.history.model, ENTRY_COLUMNS[:-1], entry | history)
         figure = {
             "qualifier": Figure.Qualifier.EXACT,
             "as_of": self.now,
             "source_id": self.source.pk,
         }
-        self.figures = _Table(Figure, FIGURE_COLUMNS, figure)
-        self.figure_history = _Table(Figure.history.model, FIGURE_COLUMNS, figure | history)
+        # New entries and figures go through staging tables (see _Staging), made while
+        # apply_file runs; these statements fill the real tables from them.
+        staged_entries, staged_figures = "parallax_import_entry", "parallax_import_figure"
+        self.staged_entries = self.staged_figures = self.staged_actor_sets = None
+        self.entry_inserts = [
+            _InsertSelect(Entry, staged_entries, ENTRY_COLUMNS, entry),
+            _InsertSelect(Entry.history.model, staged_entries, ENTRY_COLUMNS[:-1], entry | history),
+            _InsertSelect(
+                Entry.places.through,
+                staged_entries,
+                {"entry_id": "s.id", "place_id": "s.place_id"},
+                where="s.place_id IS NOT NULL",
+            ),
+            _InsertSelect(
+                Entry.sources.through,
+                staged_entries,
+                {"entry_id": "s.id"},
+                {"source_id": self.source.pk},
+            ),
+            _InsertSelect(
+                Entry.sources.through,
+                staged_entries,
+                {"entry_id": "s.id", "source_id": "s.url_source_id"},
+                where="s.url_source_id IS NOT NULL",
+            ),
+            _InsertSelect(
+                EntryActor,
+                staged_entries,
+                {"entry_id": "s.id", "actor_id": "a.actor_id", "role": "a.role"},
+                join=f"JOIN {ACTOR_SETS} AS a ON a.set_id = s.actor_set_id",
+            ),
+        ]
+        # Each distinct group of (actor, role) a row names, numbered: {event.actors: set id}.
+        self.actor_sets: dict[tuple, int] = {}
+        self.figure_inserts = [
+            _InsertSelect(Figure, staged_figures, FIGURE_COLUMNS, figure),
+            _InsertSelect(Figure.history.model, staged_figures, FIGURE_COLUMNS, figure | history),
+        ]
         self.places = _Table(Place, PLACE_COLUMNS)
         self.search_index = None  # search_index_deferred's, while apply_file runs
         self.stale_days = None  # stale_days_deferred's, likewise
         self.url_sources: dict[str, int] = {}
+        self.resolved_places: dict[tuple[str, ...], int | None] = {}
+        self.indexes_set_aside: list[tuple[str, str]] | None = None
         self.place_slugs = _Slugs(Place, preload=True)
         self.actor_slugs = _Slugs(Actor, preload=True)
         self.entry_slugs = _Slugs(Entry)
@@ -732,48 +1017,109 @@ class _Writer:
 
     def apply_file(self, events: EventFile, *, progress, batch_size, background=None):
         """The file's rows, in batches, with the search index's per-row triggers suspended
-        and the entries written re-indexed at the end, in the same transaction; on SQLite the
-        day roll-up's insert triggers too, the entries' days marked stale once per batch."""
+        and the entries written indexed in bulk (_index), in the same transaction; on SQLite
+        the day roll-up's insert triggers too, the entries' days marked stale once per
+        batch."""
         with (
-            sqlite_cache(SQLITE_IMPORT_CACHE_KIB),
+            sqlite_cache(SQLITE_IMPORT_CACHE_KIB, SQLITE_STAGING_CACHE_KIB),
             search_index_deferred() as search_index,
             stale_days_deferred() as stale_days,
             frozen_garbage(),
         ):
             self.search_index, self.stale_days = search_index, stale_days
+            entry_field, figure_field = Entry._meta.get_field, Figure._meta.get_field
+            self.staged_entries = _Staging(
+                self.entry_inserts[0].staging,
+                [(name, entry_field(name)) for name in ENTRY_COLUMNS]
+                + [(name, None) for name in ENTRY_LINK_COLUMNS],
+            )
+            self.staged_figures = _Staging(
+                self.figure_inserts[0].staging,
+                [(name, figure_field(name)) for name in FIGURE_COLUMNS],
+            )
+            self.staged_actor_sets = _Staging(
+                ACTOR_SETS,
+                [
+                    ("set_id", None),
+                    ("actor_id", None),
+                    ("role", EntryActor._meta.get_field("role")),
+                ],
+            )
             try:
                 self._apply_rows(
                     events, progress=progress, batch_size=batch_size, background=background
                 )
+                self._restore_indexes()
+                for staging in (self.staged_entries, self.staged_figures, self.staged_actor_sets):
+                    staging.drop()
             finally:
                 self.search_index = self.stale_days = None
+                self.staged_entries = self.staged_figures = self.staged_actor_sets = None
 
     def _apply_rows(self, events: EventFile, *, progress, batch_size, background):
         if background is None:
             background = events.path.stat().st_size >= BACKGROUND_PARSE_MIN_BYTES
-        records: list[EventRecord] = []
+        ready: list[ReadyEvent] = []
         # Closed on the way out, failure included: a background reader stops with the writer.
-        with closing(events.batches(batch_size, background=background)) as batches:
+        batches = events.batches(batch_size, background=background, prepare=_Prepare())
+        with closing(batches):
             for batch in batches:
+                if self.indexes_set_aside is None:
+                    self._set_indexes_aside(events.row_count)
                 for outcome in batch:
-                    records = self._take(outcome, records)
-                    if len(records) >= batch_size:
-                        self.apply(records)
-                        records = []
+                    ready = self._take(outcome, ready)
+                    if len(ready) >= batch_size:
+                        self.apply(ready)
+                        ready = []
                         if progress:
                             progress(self.result.rows_read, events.row_count)
-        if records:
-            self.apply(records)
+        if ready:
+            self.apply(ready)
         if progress:
             progress(self.result.rows_read, events.row_count)
 
-    def _take(self, outcome, records: list[EventRecord]) -> list[EventRecord]:
-        """Count one row's outcome; a record joins the batch, anything else is counted and
+    def _set_indexes_aside(self, rows: int | None) -> None:
+        """A first import of a dataset on SQLite, with more rows than the entries table
+        holds: the secondary indexes of the tables it fills are dropped, and created again
+        by _restore_indexes once the rows are in, one sorted pass each, which costs less than
+        keeping them up to date row by row. Schema changes are part of SQLite's transaction:
+        other connections keep reading the indexes as they were, and a failure rolls the
+        drop back with everything else. Nothing the import asks the database meanwhile needs
+        those indexes (a new dataset's ids are not looked up; slugs are unique by the
+        table's own constraint, which stays), and the search index is rebuilt after them."""
+        self.indexes_set_aside = []
+        if connection.vendor != "sqlite" or not self.dataset_was_empty or not rows:
+            return
+        if rows < 2 * Entry.objects.count():
+            return
+        tables = [model._meta.db_table for model in BULK_LOADED_MODELS]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN (SELECT value FROM json_each(%s)) ORDER BY rowid",
+                [json.dumps(tables)],
+            )
+            indexes = cursor.fetchall()
+            for name, sql in indexes:
+                cursor.execute("SELECT name FROM pragma_index_info(%s) ORDER BY seqno", [name])
+                if cursor.fetchone()[0] in APPENDED_COLUMNS:
+                    continue
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                self.indexes_set_aside.append((name, sql))
+
+    def _restore_indexes(self) -> None:
+        with connection.cursor() as cursor:
+            for _, sql in self.indexes_set_aside or ():
+                cursor.execute(sql)
+        self.indexes_set_aside = None
+
+    def _take(self, outcome, ready: list[ReadyEvent]) -> list[ReadyEvent]:
+        """Count one row's outcome; an event joins the batch, anything else is counted and
         reported here."""
         result = self.result
         result.rows_read += 1
-        if isinstance(outcome, EventRecord):
-            records.append(outcome)
+        if isinstance(outcome, ReadyEvent):
+            ready.append(outcome)
         elif isinstance(outcome, SkippedRow):
             result.skipped[outcome.reason] += 1
         elif isinstance(outcome, DuplicateRow):
@@ -783,7 +1129,7 @@ class _Writer:
             )
         elif isinstance(outcome, RejectedRow):
             self.reject(outcome.line, outcome.external_id, outcome.column, outcome.reason)
-        return records
+        return ready
 
     def reject(self, line, external_id, column, reason):
         self.result.rejected += 1
@@ -793,17 +1139,17 @@ class _Writer:
         self.result.warnings += 1
         self.report.add(line, external_id, column, reason, "warning")
 
-    def apply(self, records: list[EventRecord]):
-        records = [record for record in records if self._acceptable(record)]
-        if not records:
+    def apply(self, events: list[ReadyEvent]):
+        events = [event for event in events if self._acceptable(event)]
+        if not events:
             return
-        for record in records:
-            for column, reason in record.warnings:
-                self.warn(record.line, record.external_id, column, reason)
-        places = self._resolve_places(records)
-        actors = self._resolve_actors(records)
-        url_sources = self._resolve_url_sources(records)
-        known = self._known_ids([record.external_id for record in records])
+        for event in events:
+            for column, reason in event.warnings:
+                self.warn(event.line, event.external_id, column, reason)
+        places = self._resolve_places(events)
+        self._resolve_actors(events)
+        url_sources = self._resolve_url_sources(events)
+        known = self._known_ids([event.external_id for event in events])
         existing = (
             {
                 entry.external_id: entry
@@ -812,14 +1158,24 @@ class _Writer:
             if known
             else {}
         )
-        new = [record for record in records if record.external_id not in existing]
-        old = [record for record in records if record.external_id in existing]
-        self._create(new, places, actors, url_sources)
-        self._update(old, existing, places, actors, url_sources)
+        new, new_places, old, old_places = [], [], [], []
+        for event, place_id in zip(events, places, strict=True):
+            if event.external_id in existing:
+                old.append(event)
+                old_places.append(place_id)
+            else:
+                new.append(event)
+                new_places.append(place_id)
+        self._create(new, new_places, url_sources)
+        self._update(old, existing, old_places, url_sources)
 
     def _known_ids(self, external_ids: list[str]) -> list[str]:
-        """Which of these ids the dataset's entries have: one parameter for the lot (a first
-        import asks about every row and finds none)."""
+        """Which of these ids the dataset's entries have: one parameter for the lot. None
+        when the dataset had no entries when the import began: the file's ids are unique
+        (repeats are set aside before the writer sees them), so nothing it writes is asked
+        about again."""
+        if self.dataset_was_empty:
+            return []
         if connection.vendor == "sqlite":
             wanted, param = "IN (SELECT value FROM json_each(%s))", json.dumps(external_ids)
         elif connection.vendor == "postgresql":
@@ -832,13 +1188,13 @@ class _Writer:
             cursor.execute(sql, [self.dataset.pk, param])
             return [row[0] for row in cursor.fetchall()]
 
-    def _acceptable(self, record: EventRecord) -> bool:
-        if record.kind not in ENTRY_KINDS_BY_TRACK.get(record.track, ()):
+    def _acceptable(self, event: ReadyEvent) -> bool:
+        if event.kind not in ENTRY_KINDS_BY_TRACK.get(event.track, ()):
             self.reject(
-                record.line,
-                record.external_id,
+                event.line,
+                event.external_id,
                 "kind",
-                f"'{record.kind}' is not a kind of {record.track} entry",
+                f"'{event.kind}' is not a kind of {event.track} entry",
             )
             return False
         return True
@@ -856,56 +1212,65 @@ class _Writer:
         keys = self.place_keys.get(place_id, ())
         return key in keys or f"{key} city" in keys
 
-    def _resolve_places(self, records: list[EventRecord]) -> list[int | None]:
-        """The most precise place of each record, creating the missing ones level by level."""
-        positions = [(0, None)] * len(records)
-        while True:
-            missing: dict[tuple[int, str], tuple[EventRecord, int]] = {}
-            for i, record in enumerate(records):
-                index, parent = positions[i]
-                while index < len(record.places):
-                    key = self._key(record.places[index].name)
+    def _resolve_places(self, events: list[ReadyEvent]) -> list[int | None]:
+        """The most precise place of each event, creating the missing ones level by level.
+        A file names the same few thousand places again and again: each run of names is
+        walked once, and remembered (places are only ever added while an import runs, so
+        the walk's answer for a run of names never changes)."""
+        resolved = self.resolved_places
+        walk = [i for i, event in enumerate(events) if event.place_keys not in resolved]
+        positions = dict.fromkeys(walk, (0, None))
+        while positions:
+            missing: dict[tuple[int, str], tuple[ReadyEvent, int]] = {}
+            for i, (index, parent) in positions.items():
+                event = events[i]
+                keys = event.place_keys
+                while index < len(keys):
+                    key = keys[index]
                     if parent is not None and self._same_as(parent, key):
                         index += 1
                         continue
                     found = self.place_ids.get((parent or 0, key))
                     if found is None:
-                        missing.setdefault((parent or 0, key), (record, index))
+                        missing.setdefault((parent or 0, key), (event, index))
                         break
                     parent = found
                     index += 1
                 positions[i] = (index, parent)
             if not missing:
-                return [parent for _, parent in positions]
+                for i, (_, parent) in positions.items():
+                    resolved[events[i].place_keys] = parent
+                break
             self._create_places(missing)
+        return [resolved[event.place_keys] for event in events]
 
-    def _create_places(self, missing: dict[tuple[int, str], tuple[EventRecord, int]]):
+    def _create_places(self, missing: dict[tuple[int, str], tuple[ReadyEvent, int]]):
         items = list(missing.items())
         slugs = self.place_slugs.assign(
-            [record.places[index].name for _, (record, index) in items], "place"
+            [event.places[index][0] for _, (event, index) in items], "place"
         )
         latitude_field = Place._meta.get_field("latitude")
         longitude_field = Place._meta.get_field("longitude")
         names = []
         ids = reserve_ids(Place, len(items))
-        for ((parent, key), (record, index)), slug, pk in zip(items, slugs, ids, strict=True):
-            level = record.places[index]
+        for ((parent, key), (event, index)), slug, pk in zip(items, slugs, ids, strict=True):
+            name, level = event.places[index]
             latitude = longitude = None
             precision = ""
-            last = index == len(record.places) - 1
-            if last and record.latitude is not None and record.longitude is not None:
-                latitude = latitude_field.get_db_prep_save(record.latitude, connection)
-                longitude = longitude_field.get_db_prep_save(record.longitude, connection)
-                precision = record.coordinate_precision or "near"
+            last = index == len(event.places) - 1
+            if last and event.latitude is not None and event.longitude is not None:
+                latitude = latitude_field.get_db_prep_save(Decimal(event.latitude), connection)
+                longitude = longitude_field.get_db_prep_save(Decimal(event.longitude), connection)
+                precision = event.coordinate_precision or "near"
             # What Place.save() and Place.objects.store_paths() derive, written with the row.
             path = f"{self.place_path(parent) if parent else PATH_SEPARATOR}{pk}/"
             self.places.add(
                 (
                     pk,
-                    level.name[:200],
+                    name[:200],
                     key[:200],
                     slug,
-                    PLACE_KINDS[level.level],
+                    PLACE_KINDS[level],
                     parent or None,
                     path,
                     path.count(PATH_SEPARATOR) - 2,
@@ -917,19 +1282,18 @@ class _Writer:
             self.place_ids[(parent, key)] = pk
             self.place_keys[pk] = {key}
             self.place_paths[pk] = path
-            names.append(level.name[:200])
+            names.append(name[:200])
         self.places.write()
         self.result.new_place_count += len(names)
         room = LISTED_NAMES_MAX - len(self.result.new_places)
         self.result.new_places.extend(names[: max(room, 0)])
 
-    def _resolve_actors(self, records: list[EventRecord]) -> dict[str, int]:
+    def _resolve_actors(self, events: list[ReadyEvent]) -> dict[str, int]:
         missing: dict[str, tuple[str, str]] = {}
-        for record in records:
-            for actor in record.actors:
-                key = self._key(actor.name)
+        for event in events:
+            for key, name, _, actor_type in event.actors:
                 if key not in self.actor_ids:
-                    missing.setdefault(key, (actor.name, actor.actor_type))
+                    missing.setdefault(key, (name, actor_type))
         if missing:
             items = list(missing.items())
             slugs = self.actor_slugs.assign([name for name, _ in missing.values()], "actor")
@@ -950,10 +1314,10 @@ class _Writer:
             self.result.new_actors.extend(actor.name for actor in actors[: max(room, 0)])
         return self.actor_ids
 
-    def _resolve_url_sources(self, records: list[EventRecord]) -> dict[str, int]:
+    def _resolve_url_sources(self, events: list[ReadyEvent]) -> dict[str, int]:
         """A mapped CSV may give each event its own web page: one Source per address."""
-        wanted = {r.source_url: r for r in records if r.source_url}
-        wanted = {url: r for url, r in wanted.items() if url not in self.url_sources}
+        wanted = {event.source_url: event for event in events if event.source_url}
+        wanted = {url: event for url, event in wanted.items() if url not in self.url_sources}
         if wanted:
             for url, source_id in Source.objects.filter(url__in=list(wanted)).values_list(
                 "url", "id"
@@ -961,13 +1325,13 @@ class _Writer:
                 self.url_sources[url] = source_id
             new = [
                 Source(
-                    title=shorten(f"{self.dataset.name}: {record.title}", 300),
+                    title=shorten(f"{self.dataset.name}: {event.title}", 300),
                     publisher=self.dataset.name[:200],
                     url=url[:500],
                     source_type=Source.Type.OTHER,
                     accessed_at=self.now,
                 )
-                for url, record in wanted.items()
+                for url, event in wanted.items()
                 if url not in self.url_sources and len(url) <= 500
             ]
             bulk_create_with_history(new, Source, **self.history)
@@ -977,136 +1341,108 @@ class _Writer:
 
     # --- entries -----------------------------------------------------------------------
 
-    def _moment(self, day: datetime.date, precision: str) -> datetime.datetime:
-        try:
-            return self.moments[(day, precision)]
-        except KeyError:
-            moment = self.moments[(day, precision)] = start_of_period(day, precision)
-            return moment
-
-    def _values(self, record: EventRecord) -> dict:
-        occurred_at = record.occurred_at or self._moment(record.occurred_on, record.precision)
-        ended_at = self._moment(record.ended_on, "day") if record.ended_on else None
-        if ended_at is not None and ended_at < occurred_at:
-            ended_at = None
+    @staticmethod
+    def _values(event: ReadyEvent) -> dict:
         return {
-            "title": record.title,
-            "summary": record.summary,
-            "track": record.track,
-            "kind": record.kind,
-            "occurred_at": occurred_at,
-            "precision": record.precision,
-            "ended_at": ended_at,
-            "coordinate_precision": record.coordinate_precision,
-            "raw_row": record.raw,
+            "title": event.title,
+            "summary": event.summary,
+            "track": event.track,
+            "kind": event.kind,
+            "occurred_at": event.occurred_at,
+            "precision": event.precision,
+            "ended_at": event.ended_at,
+            "coordinate_precision": event.coordinate_precision,
+            "raw_row": json.loads(event.raw),
         }
 
-    def _key(self, name: str) -> str:
-        """name_key(name), remembered: a file names the same places and actors again and
-        again."""
-        try:
-            return self.keys[name]
-        except KeyError:
-            key = self.keys[name] = name_key(name)
-            return key
+    def _actor_links(self, event: ReadyEvent) -> set[tuple[int, str]]:
+        ids = self.actor_ids
+        return {(ids[key], role) for key, _, role, _ in event.actors}
 
-    def _actor_links(self, record: EventRecord) -> set[tuple[int, str]]:
-        key, ids = self._key, self.actor_ids
-        return {(ids[key(actor.name)], actor.role) for actor in record.actors}
-
-    def _figures(self, record: EventRecord, entry_id: int, scope_id: int | None) -> list[NewFigure]:
+    def _figures(self, event: ReadyEvent, entry_id: int, scope_id: int | None) -> list[NewFigure]:
         if scope_id is None:
-            if record.figures:
+            if event.figures:
                 self.warn(
-                    record.line,
-                    record.external_id,
+                    event.line,
+                    event.external_id,
                     "",
                     "no place to count the figures in; the figures are left out",
                 )
             return []
         return [
-            NewFigure(
-                entry_id,
-                figure.metric,
-                scope_id,
-                self._breakdown(record, figure),
-                figure.low,
-                figure.best,
-                figure.high,
-                "" if figure.breakdown else figure.note[:300],
-            )
-            for figure in record.figures
+            NewFigure(entry_id, metric, scope_id, breakdown, low, best, high, note)
+            for metric, breakdown, low, best, high, note in event.figures
         ]
+
+    def _index(self, entry_ids: list[int]) -> None:
+        """Entries to index for search (its per-row triggers are suspended). SQLite indexes
+        them at once, while the parsing process reads the next batch, rather than all at
+        the end, when that process has nothing left to do. PostgreSQL indexes them all in
+        one statement at the end (search_index_deferred): its server does the work either
+        way, and one statement over all of them costs half as much as one per batch."""
+        if connection.vendor == "sqlite":
+            search_index_rebuild(entry_ids)
+        else:
+            self.search_index.add(entry_ids)
 
     def _insert_figures(self, figures: list[NewFigure]) -> None:
         """New figures with their historical rows ("+", the run as the reason)."""
-        for figure, pk in zip(figures, reserve_ids(Figure, len(figures)), strict=True):
-            values = (pk, *figure)
-            self.figures.add(values)
-            self.figure_history.add(values)
-        self.figures.write()
-        self.figure_history.write()
+        if not figures:
+            return
+        ids = reserve_ids(Figure, len(figures))
+        self.staged_figures.write([(pk, *figure) for figure, pk in zip(figures, ids, strict=True)])
+        for insert in self.figure_inserts:
+            insert.run()
+        self.staged_figures.clear()
         self.result.figures_created += len(figures)
 
-    @staticmethod
-    def _breakdown(record: EventRecord, figure: FigureRecord) -> str:
-        """ "side A: Government of Ukraine", "civilians", "unknown"; "" for the total."""
-        label = BREAKDOWN_LABELS.get(figure.breakdown)
-        if label is None:
-            return figure.breakdown
-        side = (record.raw.get(figure.breakdown) or "").strip()
-        return shorten(f"{label}: {side}" if side else label, 100)
-
-    def _create(self, records, places, actors, url_sources):
-        if not records:
+    def _create(self, events, places, url_sources):
+        """New entries: staged with their place and sources, then written with their
+        historical rows and links from the staging table, a statement each."""
+        if not events:
             return
-        slugs = self.entry_slugs.assign(
-            [f"{record.title[:80]} {record.external_id}" for record in records], "event"
-        )
-        ids = reserve_ids(Entry, len(records))
-        moment, as_json = self.db.moment, self.db.json
-        place_links, source_links, actor_links, figures = [], [], [], []
+        slugs = self.entry_slugs.assign_bases([event.slug_base for event in events])
+        ids = reserve_ids(Entry, len(events))
+        rows, figures = [], []
         source_id = self.source.pk
-        for record, slug, pk, place_id in zip(records, slugs, ids, places, strict=True):
-            occurred_at = record.occurred_at or self._moment(record.occurred_on, record.precision)
-            ended_at = self._moment(record.ended_on, "day") if record.ended_on else None
-            if ended_at is not None and ended_at < occurred_at:
-                ended_at = None
-            values = (
-                pk,
-                record.title,
-                slug,
-                record.summary,
-                record.track,
-                record.kind,
-                moment(occurred_at),
-                record.precision,
-                moment(ended_at),
-                record.coordinate_precision,
-                record.external_id,
-                as_json(record.raw),
+        actor_sets, new_sets = self.actor_sets, []
+        for event, slug, pk, place_id in zip(events, slugs, ids, places, strict=True):
+            actor_set = actor_sets.get(event.actors)
+            if actor_set is None and event.actors:
+                actor_set = actor_sets[event.actors] = len(actor_sets) + 1
+                new_sets.extend((actor_set, *link) for link in self._actor_links(event))
+            url_source = url_sources.get(event.source_url) if event.source_url else None
+            rows.append(
+                (
+                    pk,
+                    event.title,
+                    slug,
+                    event.summary,
+                    event.track,
+                    event.kind,
+                    event.occurred_at_db,
+                    event.precision,
+                    event.ended_at_db,
+                    event.coordinate_precision,
+                    event.external_id,
+                    event.raw,
+                    place_id,
+                    url_source if url_source != source_id else None,
+                    actor_set,
+                )
             )
-            self.entries.add(values)
-            self.entry_history.add(values[:-1])
-            if place_id is not None:
-                place_links.append((pk, place_id))
-            source_links.append((pk, source_id))
-            url_source = url_sources.get(record.source_url) if record.source_url else None
-            if url_source is not None and url_source != source_id:
-                source_links.append((pk, url_source))
-            actor_links.extend((pk, actor_id, role) for actor_id, role in self._actor_links(record))
-            figures.extend(self._figures(record, pk, place_id))
-        self.entries.write()
-        self.entry_history.write()
-        insert_rows(Entry.places.through, ("entry_id", "place_id"), place_links)
-        insert_rows(Entry.sources.through, ("entry_id", "source_id"), source_links)
-        insert_rows(EntryActor, ("entry_id", "actor_id", "role"), actor_links)
+            figures.extend(self._figures(event, pk, place_id))
+        self.staged_actor_sets.write(new_sets)
+        self.staged_entries.write(rows)
+        for insert in self.entry_inserts:
+            insert.run()
+        self.staged_entries.clear()
         self._insert_figures(figures)
-        self.search_index.add(ids)
+        self._index(ids)
         self.stale_days.add(ids)
-        self.result.created += len(records)
+        self.result.created += len(events)
 
-    def _update(self, records, existing, places, actors, url_sources):
+    def _update(self, records, existing, places, url_sources):
         if not records:
             return
         ids = [existing[record.external_id].pk for record in records]
@@ -1196,7 +1532,7 @@ class _Writer:
         EntryActor.objects.bulk_create(new_actor_links)
         Entry.sources.through.objects.bulk_create(new_source_links, ignore_conflicts=True)
         self._insert_figures(new_figures)
-        self.search_index.add(entry.pk for entry in changed_entries)
+        self._index([entry.pk for entry in changed_entries])
         self.stale_days.add(entry.pk for entry in changed_entries)
         self.result.updated += len(changed_entries)
 
