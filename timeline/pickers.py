@@ -30,10 +30,22 @@ def actors_for_picker(what):
 def resolve(what, text):
     """The published actors (what="actor" or "claimant") or places that `text` names."""
     if what == "place":
-        found = Place.objects.published().filter(
-            Q(slug=text.strip()) | Q(pk__in=Place.objects.matching_name(text).values("pk"))
+        # The places so named first, each by its own index, then "has published entries"
+        # for those alone: an OR across them would probe every place.
+        key = name_key(text)
+        named = (
+            Place.objects.filter(slug=text.strip())
+            .order_by()
+            .values_list("pk", flat=True)
+            .union(
+                Place.objects.filter(name_key=key).order_by().values_list("pk", flat=True),
+                PlaceAlias.objects.filter(name_key=key)
+                .order_by()
+                .values_list("place_id", flat=True),
+            )
         )
-        return list(found.select_related("parent")[:SUGGESTION_LIMIT])
+        found = Place.objects.published().filter(pk__in=named)
+        return list(found.select_related("parent").order_by("pk")[:SUGGESTION_LIMIT])
     return actors_for_picker(what).matching_name(text)[:SUGGESTION_LIMIT]
 
 
