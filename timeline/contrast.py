@@ -212,10 +212,16 @@ def contrast_panel(entry):
     end = entry.time_span_end + CONTRAST_WINDOW
     # Started in the window, or started before it and still going on: two index ranges (an
     # OR over occurred_at and ended_at in one condition reads every older entry).
-    going_on = Entry.objects.filter(ended_at__gte=start, occurred_at__lt=start).values("pk")
+    # A UNION, not an OR: PostgreSQL turns the OR into a scan of every entry.
+    started = (
+        Entry.objects.published()
+        .filter(track=other, occurred_at__gte=start, occurred_at__lte=end)
+        .order_by()
+    )
+    going_on = Entry.objects.filter(ended_at__gte=start, occurred_at__lt=start).order_by()
     window = (
         Entry.objects.published()
-        .filter(Q(occurred_at__gte=start, occurred_at__lte=end) | Q(pk__in=going_on))
+        .filter(pk__in=started.values("pk").union(going_on.values("pk")))
         .filter(track=other)
     )
     kinds = {"before": {}, "after": {}}
