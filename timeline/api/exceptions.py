@@ -19,20 +19,12 @@ class Conflict(exceptions.APIException):
 REFERENCE_CODES = frozenset({"does_not_exist", "unique"})
 
 
-def leaf_codes(codes):
-    if isinstance(codes, dict):
-        return {code for value in codes.values() for code in leaf_codes(value)}
-    if isinstance(codes, list):
-        return {code for value in codes for code in leaf_codes(value)}
-    return {codes}
-
-
 def about_records_only(error):
     """The answer for a ValidationError that only names absent or taken records: on a read, 404
     (a filter naming an actor, place or side that does not exist); on a write, 409 (the body
     refers to a record that does not exist, or takes a slug already in use), as PostgREST
     answers foreign-key and unique violations. The body still names each field."""
-    codes = leaf_codes(error.get_codes())
+    codes = set(_flat(error.get_codes()))
     if not codes or not codes <= REFERENCE_CODES:
         return None
     return error.detail
