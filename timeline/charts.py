@@ -129,7 +129,6 @@ class Bucket:
     long_label: str
     groups: dict = field(default_factory=dict)  # military group -> value
     diplomacy: int = 0
-    diplomacy_kinds: dict = field(default_factory=dict)
     group_values: list = field(default_factory=list)  # per kind group shown, for the table
 
     @property
@@ -163,7 +162,6 @@ def aggregate(counts, first, last, unit, *, mode="events"):
                 bucket.groups[group] = bucket.groups.get(group, 0) + value
         elif entries:
             bucket.diplomacy += entries
-            bucket.diplomacy_kinds[kind] = bucket.diplomacy_kinds.get(kind, 0) + entries
     return out
 
 

@@ -9,7 +9,12 @@ from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework.filters import OrderingFilter
 
-from timeline.filters import ClaimFilterSet, EntryFilterSet, FullTextFilter
+from timeline.filters import (
+    ClaimFilterSet,
+    EntryFilterSet,
+    FullTextFilter,
+    LiteralDateRangeForm,
+)
 from timeline.models import (
     Actor,
     Claim,
@@ -123,7 +128,7 @@ class EntryFilter(EntryFilterSet):
     literal = True
 
     class Meta(EntryFilterSet.Meta):
-        pass
+        form = LiteralDateRangeForm
 
     def filter_updated_since(self, queryset, name, value):
         def changed(model):
@@ -148,7 +153,7 @@ class ClaimFilter(ClaimFilterSet):
     literal = True
 
     class Meta(ClaimFilterSet.Meta):
-        pass
+        form = LiteralDateRangeForm
 
 
 class FigureFilter(filters.FilterSet):
