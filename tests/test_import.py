@@ -26,6 +26,7 @@ from timeline.models import (
     DayCount,
     Entry,
     Figure,
+    FilterDayCount,
     ImportRun,
     Place,
     PlaceAlias,
@@ -384,8 +385,17 @@ def test_the_day_roll_up_counts_imported_entries_as_a_fresh_computation_does(dat
     rollup.refresh_stale_days()
     after_import = DayCount.objects.daily(first, last)
     assert sum(entries for entries, _ in after_import.values()) == Entry.objects.count()
+
+    def per_filter():
+        return sorted(
+            FilterDayCount.objects.values_list("filter", "value", "day", "track", "kind", "entries")
+        )
+
+    filters_after_import = per_filter()
+    assert {row[0] for row in filters_after_import} >= {"place", "actor"}
     rollup.rollup_rebuild()
     assert DayCount.objects.daily(first, last) == after_import
+    assert per_filter() == filters_after_import
     # The roll-up's triggers are back after the import: a new entry marks its day stale.
     StaleDay.objects.all().delete()
     factories.EntryFactory()

@@ -2,7 +2,7 @@
 
 import json
 from collections import OrderedDict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -258,6 +258,11 @@ PATH_SEPARATOR = "/"
 PATH_END = chr(ord(PATH_SEPARATOR) + 1)
 
 
+def path_ids(path):
+    """The ids in a stored path, from the country down to the place itself, as text."""
+    return path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) if path else []
+
+
 def path_range(path):
     return path, path[:-1] + PATH_END
 
@@ -300,6 +305,11 @@ class PlaceQuerySet(models.QuerySet):
             if path != path_of(place_id)
         ]
         Place.objects.bulk_update(changed, ["path", "depth", "name_key"], batch_size=1000)
+        moved = [
+            place_id for place_id, _, path, _ in rows.values() if path and path != paths[place_id]
+        ]
+        if moved:
+            StaleDay.mark(Entry.objects.filter(places__in=moved))
         return len(changed)
 
     def published(self):
@@ -429,6 +439,9 @@ class Place(Versioned):
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 self._move_descendants(old_path)
+                # Its entries now count in other places' charts: the triggers cannot see that.
+                low, high = path_range(self.path)
+                StaleDay.mark(Entry.objects.filter(places__path__gte=low, places__path__lt=high))
 
     def get_absolute_url(self):
         return reverse("timeline:place-detail", kwargs={"slug": self.slug})
@@ -1630,11 +1643,13 @@ class BucketStart(models.Func):
         return f"DATE_TRUNC('{unit}', {sql})::date", params
 
 
-class DayCountQuerySet(models.QuerySet):
+class RollupQuerySet(models.QuerySet):
+    """Reading a day roll-up (DayCount, FilterDayCount): rows per (day, track, kind)."""
+
     def daily(self, start_day, end_day, *, track="", unit="day"):
         """{(day, track, kind): (entries, killed)} for published entries, days inclusive;
         with `unit` "week" or "month", summed per week (from Monday) or month and keyed by
-        its first day.
+        its first day. FilterDayCount holds no killed: 0.
 
         A few rows a day whatever the number of entries. Call rollup.refresh_stale_days()
         first (timeline/pictures.py does) so that the latest writes are in.
@@ -1642,15 +1657,18 @@ class DayCountQuerySet(models.QuerySet):
         rows = self.filter(day__gte=start_day, day__lte=end_day).order_by()
         if track:
             rows = rows.filter(track=track)
+        killed = models.F("killed") if self.model is DayCount else Value(0, models.IntegerField())
         if unit in ("week", "month"):
             bucket = BucketStart("day", unit=unit)
             rows = (
                 rows.annotate(bucket=bucket)
                 .values_list("bucket", "track", "kind")
-                .annotate(models.Sum("entries"), models.Sum("killed"))
+                .annotate(models.Sum("entries"), models.Sum(killed))
             )
         else:
-            rows = rows.values_list("day", "track", "kind", "entries", "killed")
+            rows = rows.annotate(day_killed=killed).values_list(
+                "day", "track", "kind", "entries", "day_killed"
+            )
         return {(day, track, kind): (n, killed) for day, track, kind, n, killed in rows}
 
     def newest_day(self, *, track=""):
@@ -1658,6 +1676,12 @@ class DayCountQuerySet(models.QuerySet):
         if track:
             rows = rows.filter(track=track)
         return rows.order_by("-day").values_list("day", flat=True).first()
+
+
+class FilterDayCountQuerySet(RollupQuerySet):
+    def of(self, name, value):
+        """The rows of one filter's value: `of("place", kyiv)` counts Kyiv and its districts."""
+        return self.filter(filter=name, value=FilterDayCount.value_of(name, value))
 
 
 class DayCount(models.Model):
@@ -1670,7 +1694,7 @@ class DayCount(models.Model):
     entries = models.PositiveIntegerField(default=0)
     killed = models.PositiveIntegerField(default=0)
 
-    objects = DayCountQuerySet.as_manager()
+    objects = RollupQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -1679,6 +1703,47 @@ class DayCount(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.track} {self.kind}: {self.entries}"
+
+
+class FilterDayCount(models.Model):
+    """Published entries per local day, track and kind for one value of one timeline filter:
+    a place (with everything inside it: Kyiv counts Pechersk's entries), an actor (any role,
+    or as claimant) or an assessment (entries with a claim so graded), counted as
+    Entry.objects.at_place, involving and with_claims_graded count them. The pulse chart of
+    `/?place=`, a place page or an actor page reads a few rows a day from here instead of
+    counting thousands of entries. Derived data, never edited: timeline/rollup.py keeps it in
+    step with DayCount. Killed figures are not rolled up per filter."""
+
+    class Filter(models.TextChoices):
+        PLACE = "place", "Place"
+        ACTOR = "actor", "Actor"
+        ASSESSMENT = "assessment", "Assessment"
+
+    filter = models.CharField(max_length=16, choices=Filter.choices)
+    value = models.CharField(max_length=32)  # the place's or actor's id, the assessment
+    day = models.DateField()
+    track = models.CharField(max_length=16, choices=Track.choices)
+    kind = models.CharField(max_length=32, choices=Entry.Kind.choices)
+    entries = models.PositiveIntegerField(default=0)
+
+    objects = FilterDayCountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filter", "value", "day", "track", "kind"],
+                name="filterdaycount_unique_day",
+            )
+        ]
+        # Recomputing a run of days deletes its rows first, whatever the filter.
+        indexes = [models.Index(fields=["day"], name="filterdaycount_day")]
+
+    def __str__(self):
+        return f"{self.filter} {self.value} {self.day} {self.track} {self.kind}: {self.entries}"
+
+    @staticmethod
+    def value_of(name, value):
+        return str(value.pk if isinstance(value, models.Model) else value)
 
 
 class StaleDay(models.Model):
@@ -1692,3 +1757,15 @@ class StaleDay(models.Model):
 
     def __str__(self):
         return str(self.day)
+
+    @staticmethod
+    def mark(entries):
+        """Mark the UTC dates of these entries stale, as the triggers do, for a change the
+        triggers cannot see (a place moved under another)."""
+        days = (
+            entries.order_by()
+            .annotate(utc_day=TruncDate("occurred_at", tzinfo=UTC))
+            .values_list("utc_day", flat=True)
+            .distinct()
+        )
+        StaleDay.objects.bulk_create([StaleDay(day=day) for day in days], ignore_conflicts=True)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import charts
-from .models import DayCount, Figure, Place, PlaceTree, Track
+from .models import DayCount, Figure, FilterDayCount, Place, PlaceTree, Track
 from .rollup import day_start, refresh_stale_days
 
 MODES = ("events", "killed")
@@ -30,7 +30,7 @@ def pulse(
     request,
     entries,
     *,
-    use_rollup,
+    rollup=None,
     track="",
     start=None,
     end=None,
@@ -39,16 +39,19 @@ def pulse(
 ):
     """The pulse chart for `entries` (a published queryset, filters applied).
 
-    `use_rollup`: the entries are every published entry (at most a track and dates chosen),
-    so the daily roll-up answers in a few rows; otherwise one GROUP BY over the filtered
-    entries in the chart's range. `link_params` are the filters each bar's link keeps.
+    `rollup`: the roll-up rows that count exactly these entries (rollup_for), so the chart
+    reads a few rows a day whatever their number; None: one GROUP BY over the filtered
+    entries in the chart's range. A filter's roll-up holds no killed figures, so the
+    "killed" mode counts those live. `link_params` are the filters each bar's link keeps.
     `within`: a place page's place, whose "people killed" bars count only figures at it
     (Kyiv's own number, not the nationwide total its entry also reports).
     """
     mode = chart_mode(request)
-    if use_rollup:
+    if rollup is not None and mode == "killed" and rollup.model is not DayCount:
+        rollup = None
+    if rollup is not None:
         refresh_stale_days()
-        newest = DayCount.objects.newest_day(track=track)
+        newest = rollup.newest_day(track=track)
     else:
         newest = _local_day(
             entries.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
@@ -63,8 +66,8 @@ def pulse(
     # An explicit range is drawn whole, so its unit is known now and a long range's roll-up
     # rows are summed per week or month by the database (a few hundred rows, not 20,000).
     unit = charts.choose_unit(first, last) if start is not None else "day"
-    if use_rollup:
-        counts = DayCount.objects.daily(first, last, track=track, unit=unit)
+    if rollup is not None:
+        counts = rollup.daily(first, last, track=track, unit=unit)
     else:
         killed = (
             entries.killed_by_day(t0, t1, PlaceTree(), within=within) if mode == "killed" else {}
@@ -164,9 +167,19 @@ def timeline_link_params(form):
     return params
 
 
-def uses_rollup(form):
+def rollup_for(form):
+    """The roll-up rows that count the timeline's matches per day, when one exists: every
+    published entry (at most a track and dates chosen: DayCount), or one place, actor or
+    grade (FilterDayCount); None for a search or filters combined."""
     data = form.valid_data if form.is_bound else {}
-    return not any(data.get(name) for name in ("q", "actor", "place", "assessment"))
+    if data.get("q"):
+        return None
+    chosen = [name for name in ("place", "actor", "assessment") if data.get(name)]
+    if not chosen:
+        return DayCount.objects.all()
+    if len(chosen) == 1:
+        return FilterDayCount.objects.of(chosen[0], data[chosen[0]])
+    return None
 
 
 def claim_record_bar(record, actor):

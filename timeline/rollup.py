@@ -1,18 +1,23 @@
-"""The pulse chart's daily roll-up: published entries and killed per local day, kind, track.
+"""The pulse charts' daily roll-ups: published entries (and killed) per local day, kind and
+track, for the whole timeline (DayCount) and for each place, actor and grade (FilterDayCount).
 
-Why: GROUP BY day over a million entries reads every row (about 2 s on SQLite); the chart
-on `/` must cost the same at any size. `DayCount` holds one row per (day, track, kind), so
-the chart reads at most a few hundred rows whatever the number of entries.
+Why: GROUP BY day over a million entries reads every row (about 2 s on SQLite), and a
+region's or an actor's 60 days hold thousands of entries at that size; the chart on `/`,
+`/?place=`, a place page or an actor page must cost the same at any size. The roll-ups hold
+one row per (day, track, kind), and per filter value, so a chart reads at most a few hundred
+rows whatever the number of entries.
 
-How it stays in step, on every write path (admin, API, services, imports, bulk_create,
-raw SQL): database triggers (created by migration 0005 from the statements below) record
-the UTC date of every entry inserted, updated (status, time, track, kind) or deleted, and
-of every killed figure inserted, updated or deleted, in `StaleDay`. The next read of the
-roll-up (`DayCount.objects.daily`) recomputes the local days around those dates from
-`Entry.objects.published()` and empties `StaleDay`. A read with nothing stale costs one
-tiny query. `rollup_rebuild()` (or `manage.py rebuild_day_counts`) recomputes everything,
-for a restored dump or after changing TIME_ZONE. Moving a place under another changes
-which figures count once; rebuild after reorganising the place tree.
+How they stay in step, on every write path (admin, API, services, imports, bulk_create,
+raw SQL): database triggers (created by migrations 0005 and 0009 from the statements below)
+record the UTC date of every entry inserted, updated (status, time, track, kind) or deleted,
+of every killed figure inserted, updated or deleted, and of every entry whose places, actors
+or claims (claimant, grade) change, in `StaleDay`; moving a place under another marks its
+entries' dates from Python (Place.save), which no trigger sees. The next read of a roll-up
+recomputes the local days around those dates from `Entry.objects.published()` and empties
+`StaleDay`. A read with nothing stale costs one tiny query; generate_entries and
+import_events refresh at their end, so no reader waits for a bulk write's days.
+`rollup_rebuild()` (or `manage.py rebuild_day_counts`) recomputes everything, for a restored
+dump or after changing TIME_ZONE.
 
 Days are local days in settings.TIME_ZONE (Kyiv), as on the timeline: the triggers record
 UTC dates, and a UTC date touches the local day before, on and after it.
@@ -27,7 +32,17 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import DayCount, Entry, Figure, PlaceTree, StaleDay
+from .models import (
+    Claim,
+    DayCount,
+    Entry,
+    EntryActor,
+    Figure,
+    FilterDayCount,
+    PlaceTree,
+    StaleDay,
+    path_ids,
+)
 
 # Literal SQL, nothing interpolated from outside: the entry columns that move a day, and
 # the one figure metric the roll-up sums.
@@ -56,6 +71,43 @@ SQLITE_CREATE = [
         SELECT date(occurred_at) FROM timeline_entry WHERE id = OLD.entry_id; END""",
 ]
 
+# The filter roll-up (FilterDayCount, migration 0009) moves with an entry's places, actors
+# and claims too.
+FILTER_SQLITE_CREATE = [
+    """CREATE TRIGGER timeline_filterday_place_insert AFTER INSERT ON timeline_entry_places BEGIN
+        INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id = NEW.entry_id; END""",
+    """CREATE TRIGGER timeline_filterday_place_update AFTER UPDATE ON timeline_entry_places
+        BEGIN INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id IN (OLD.entry_id, NEW.entry_id);
+        END""",
+    """CREATE TRIGGER timeline_filterday_place_delete AFTER DELETE ON timeline_entry_places BEGIN
+        INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id = OLD.entry_id; END""",
+    """CREATE TRIGGER timeline_filterday_actor_insert AFTER INSERT ON timeline_entryactor BEGIN
+        INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id = NEW.entry_id; END""",
+    """CREATE TRIGGER timeline_filterday_actor_update AFTER UPDATE ON timeline_entryactor
+        BEGIN INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id IN (OLD.entry_id, NEW.entry_id);
+        END""",
+    """CREATE TRIGGER timeline_filterday_actor_delete AFTER DELETE ON timeline_entryactor BEGIN
+        INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id = OLD.entry_id; END""",
+    """CREATE TRIGGER timeline_filterday_claim_insert AFTER INSERT ON timeline_claim BEGIN
+        INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id = NEW.entry_id; END""",
+    """CREATE TRIGGER timeline_filterday_claim_update AFTER UPDATE ON timeline_claim
+        WHEN OLD.entry_id IS NOT NEW.entry_id OR OLD.claimant_id IS NOT NEW.claimant_id
+        OR OLD.assessment IS NOT NEW.assessment
+        BEGIN INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id IN (OLD.entry_id, NEW.entry_id);
+        END""",
+    """CREATE TRIGGER timeline_filterday_claim_delete AFTER DELETE ON timeline_claim BEGIN
+        INSERT OR IGNORE INTO timeline_staleday (day)
+        SELECT date(occurred_at) FROM timeline_entry WHERE id = OLD.entry_id; END""",
+]
+
 SQLITE_DROP = [
     """DROP TRIGGER IF EXISTS timeline_daycount_entry_insert""",
     """DROP TRIGGER IF EXISTS timeline_daycount_entry_update""",
@@ -63,6 +115,12 @@ SQLITE_DROP = [
     """DROP TRIGGER IF EXISTS timeline_daycount_figure_insert""",
     """DROP TRIGGER IF EXISTS timeline_daycount_figure_update""",
     """DROP TRIGGER IF EXISTS timeline_daycount_figure_delete""",
+]
+
+FILTER_SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS timeline_filterday_{name}_{event}"
+    for name in ("place", "actor", "claim")
+    for event in ("insert", "update", "delete")
 ]
 
 POSTGRESQL_CREATE = [
@@ -97,11 +155,46 @@ POSTGRESQL_CREATE = [
         ON timeline_figure FOR EACH ROW EXECUTE FUNCTION timeline_daycount_figure_mark()""",
 ]
 
+FILTER_POSTGRESQL_CREATE = [
+    """CREATE FUNCTION timeline_filterday_link_mark() RETURNS trigger AS $$
+    BEGIN
+      IF TG_OP <> 'INSERT' THEN INSERT INTO timeline_staleday (day)
+        SELECT (occurred_at AT TIME ZONE 'UTC')::date FROM timeline_entry
+        WHERE id = OLD.entry_id ON CONFLICT DO NOTHING;
+      END IF;
+      IF TG_OP <> 'DELETE' THEN INSERT INTO timeline_staleday (day)
+        SELECT (occurred_at AT TIME ZONE 'UTC')::date FROM timeline_entry
+        WHERE id = NEW.entry_id ON CONFLICT DO NOTHING;
+      END IF;
+      RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER timeline_filterday_place AFTER INSERT OR UPDATE OR DELETE
+        ON timeline_entry_places FOR EACH ROW EXECUTE FUNCTION timeline_filterday_link_mark()""",
+    """CREATE TRIGGER timeline_filterday_actor AFTER INSERT OR UPDATE OR DELETE
+        ON timeline_entryactor FOR EACH ROW EXECUTE FUNCTION timeline_filterday_link_mark()""",
+    """CREATE TRIGGER timeline_filterday_claim AFTER INSERT OR DELETE
+        ON timeline_claim FOR EACH ROW EXECUTE FUNCTION timeline_filterday_link_mark()""",
+    """CREATE TRIGGER timeline_filterday_claim_update AFTER UPDATE
+        OF entry_id, claimant_id, assessment ON timeline_claim FOR EACH ROW
+        WHEN (OLD.entry_id IS DISTINCT FROM NEW.entry_id
+          OR OLD.claimant_id IS DISTINCT FROM NEW.claimant_id
+          OR OLD.assessment IS DISTINCT FROM NEW.assessment)
+        EXECUTE FUNCTION timeline_filterday_link_mark()""",
+]
+
 POSTGRESQL_DROP = [
     """DROP TRIGGER IF EXISTS timeline_daycount_entry ON timeline_entry""",
     """DROP TRIGGER IF EXISTS timeline_daycount_figure ON timeline_figure""",
     """DROP FUNCTION IF EXISTS timeline_daycount_entry_mark()""",
     """DROP FUNCTION IF EXISTS timeline_daycount_figure_mark()""",
+]
+
+FILTER_POSTGRESQL_DROP = [
+    """DROP TRIGGER IF EXISTS timeline_filterday_place ON timeline_entry_places""",
+    """DROP TRIGGER IF EXISTS timeline_filterday_actor ON timeline_entryactor""",
+    """DROP TRIGGER IF EXISTS timeline_filterday_claim ON timeline_claim""",
+    """DROP TRIGGER IF EXISTS timeline_filterday_claim_update ON timeline_claim""",
+    """DROP FUNCTION IF EXISTS timeline_filterday_link_mark()""",
 ]
 
 
@@ -110,14 +203,34 @@ def install(schema_editor):
     statements = {"sqlite": SQLITE_CREATE, "postgresql": POSTGRESQL_CREATE}
     for statement in statements.get(schema_editor.connection.vendor, []):
         schema_editor.execute(statement, params=None)
-    # Everything already there is stale: the first read computes it.
+    mark_every_day_stale(schema_editor)
+
+
+def install_filter_triggers(schema_editor):
+    """Create the filter roll-up's triggers (migration 0009); it fills on first read."""
+    statements = {"sqlite": FILTER_SQLITE_CREATE, "postgresql": FILTER_POSTGRESQL_CREATE}
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement, params=None)
+    mark_every_day_stale(schema_editor)
+
+
+def uninstall_filter_triggers(schema_editor):
+    statements = {"sqlite": FILTER_SQLITE_DROP, "postgresql": FILTER_POSTGRESQL_DROP}
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
+def mark_every_day_stale(schema_editor):
+    """Everything already there is stale: the first read computes it."""
     day = (
         "(occurred_at AT TIME ZONE 'UTC')::date"
         if schema_editor.connection.vendor == "postgresql"
         else "date(occurred_at)"
     )
+    # WHERE TRUE: SQLite would read ON CONFLICT as a join's ON without it.
     schema_editor.execute(
-        f"INSERT INTO timeline_staleday (day) SELECT DISTINCT {day} FROM timeline_entry",  # noqa: S608
+        f"INSERT INTO timeline_staleday (day) SELECT DISTINCT {day} FROM timeline_entry "  # noqa: S608
+        "WHERE TRUE ON CONFLICT DO NOTHING",
         params=None,
     )
 
@@ -131,8 +244,14 @@ def uninstall(schema_editor):
 # --- Computing -----------------------------------------------------------------------------
 
 
-# The two insert triggers a bulk import suspends on SQLite (stale_days_deferred).
-SQLITE_INSERT_TRIGGERS = ("timeline_daycount_entry_insert", "timeline_daycount_figure_insert")
+# The insert triggers a bulk import suspends on SQLite (stale_days_deferred).
+SQLITE_INSERT_TRIGGERS = (
+    "timeline_daycount_entry_insert",
+    "timeline_daycount_figure_insert",
+    "timeline_filterday_place_insert",
+    "timeline_filterday_actor_insert",
+    "timeline_filterday_claim_insert",
+)
 
 
 class StaleDays:
@@ -163,7 +282,7 @@ def stale_days_deferred():
         yield StaleDays(None)
         return
     statements = [
-        next(statement for statement in SQLITE_CREATE if name in statement)
+        next(statement for statement in SQLITE_CREATE + FILTER_SQLITE_CREATE if name in statement)
         for name in SQLITE_INSERT_TRIGGERS
     ]
     with transaction.atomic(), connection.cursor() as cursor:
@@ -263,15 +382,18 @@ def _chunks(days, size=60):
 
 
 def recompute(days):
-    """Rewrite the roll-up rows of these local days from the published entries, a run of
-    up to 60 days at a time."""
+    """Rewrite the roll-up rows (DayCount and FilterDayCount) of these local days from the
+    published entries, a run of up to 60 days at a time."""
     places = PlaceTree()
     for first, last in _chunks(days):
         start, end = day_start(first), day_start(last + dt.timedelta(days=1))
         published = Entry.objects.published().filter(occurred_at__gte=start, occurred_at__lt=end)
         counts = defaultdict(int)
-        for moment, track, kind in published.order_by().values_list("occurred_at", "track", "kind"):
-            counts[(local_day(moment), track, kind)] += 1
+        buckets = {}
+        rows = published.order_by().values_list("pk", "occurred_at", "track", "kind")
+        for pk, moment, track, kind in rows:
+            buckets[pk] = (local_day(moment), track, kind)
+            counts[buckets[pk]] += 1
         killed = Entry.objects.published().killed_by_day(start, end, places)
         DayCount.objects.filter(day__gte=first, day__lte=last).delete()
         DayCount.objects.bulk_create(
@@ -282,6 +404,41 @@ def recompute(days):
             ],
             batch_size=2000,
         )
+        FilterDayCount.objects.filter(day__gte=first, day__lte=last).delete()
+        FilterDayCount.objects.bulk_create(
+            [
+                FilterDayCount(filter=name, value=value, day=day, track=track, kind=kind, entries=n)
+                for (name, value, day, track, kind), n in _filter_counts(published, buckets).items()
+            ],
+            batch_size=2000,
+        )
+
+
+def _filter_counts(published, buckets):
+    """{(filter, value, day, track, kind): entries}: each entry counted once for each place
+    it lies at or inside, each actor taking part in it or claiming in it, and each grade its
+    claims carry (Entry.objects.at_place, involving and with_claims_graded)."""
+    ids = published.values("pk")
+    subjects = defaultdict(set)
+    PLACE, ACTOR, ASSESSMENT = FilterDayCount.Filter.values
+    links = Entry.places.through.objects.filter(entry__in=ids)
+    for entry_id, path in links.values_list("entry_id", "place__path").order_by():
+        subjects[entry_id].update((PLACE, part) for part in path_ids(path))
+    acting = EntryActor.objects.filter(entry__in=ids).values_list("entry_id", "actor_id")
+    for entry_id, actor_id in acting.order_by():
+        subjects[entry_id].add((ACTOR, str(actor_id)))
+    claims = Claim.objects.filter(entry__in=ids)
+    for entry_id, claimant_id, assessment in claims.values_list(
+        "entry_id", "claimant_id", "assessment"
+    ).order_by():
+        subjects[entry_id].update(((ACTOR, str(claimant_id)), (ASSESSMENT, assessment)))
+    counts = defaultdict(int)
+    for entry_id, entry_subjects in subjects.items():
+        bucket = buckets.get(entry_id)
+        if bucket is not None:
+            for subject in entry_subjects:
+                counts[(*subject, *bucket)] += 1
+    return counts
 
 
 def refresh_stale_days():
@@ -302,6 +459,7 @@ def rollup_rebuild():
     with transaction.atomic():
         StaleDay.objects.all().delete()
         DayCount.objects.all().delete()
+        FilterDayCount.objects.all().delete()
         moments = Entry.objects.order_by("occurred_at").values_list("occurred_at", flat=True)
         first, last = moments.first(), moments.last()
         if first is None:

@@ -31,6 +31,7 @@ from .models import (
     Entry,
     EntryLink,
     Figure,
+    FilterDayCount,
     Place,
     Track,
     entry_is_published,
@@ -152,7 +153,7 @@ class TimelineView(PublishedEntriesMixin, ListView):
         return pictures.pulse(
             self.request,
             queryset,
-            use_rollup=pictures.uses_rollup(self.filterset),
+            rollup=pictures.rollup_for(self.filterset),
             track=data.get("track", ""),
             start=data.get("from"),
             end=data.get("to"),
@@ -385,7 +386,10 @@ class ActorDetailView(DetailView):
             claim_record=record,
             claim_bar=pictures.claim_record_bar(record, actor),
             pulse=pictures.pulse(
-                self.request, entries, use_rollup=False, link_params={"actor": actor.slug}
+                self.request,
+                entries,
+                rollup=FilterDayCount.objects.of("actor", actor),
+                link_params={"actor": actor.slug},
             ),
             related_limit=RELATED_LIMIT,
         )
@@ -413,7 +417,7 @@ class PlaceDetailView(DetailView):
         pulse = pictures.pulse(
             self.request,
             entries,
-            use_rollup=False,
+            rollup=FilterDayCount.objects.of("place", place),
             link_params={"place": place.slug},
             within=place,
         )
