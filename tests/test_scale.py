@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
+from tests import factories
 from tests.factories import build_timeline
 from timeline.charts import MAX_DAYS_AS_DAYS
 from timeline.models import Actor, Entry, Place, Source
@@ -66,8 +67,35 @@ def test_a_walked_filter_counts_to_a_lower_cap(client, db, monkeypatch):
     build_timeline(40)
     monkeypatch.setattr("timeline.models.SMALL_SIDE_LIMIT", 0)
     monkeypatch.setattr("timeline.models.PROBE_COUNT_CAP", 10)
-    text = client.get("/?place=kyiv").content.decode()
+    text = client.get("/?place=kyiv&track=military").content.decode()
     assert "more than 10</strong> entries match" in text
+
+
+def test_one_place_actor_or_grade_is_counted_exactly_at_any_size(client, db, monkeypatch):
+    build_timeline(40)
+    # Walking, a count would stop at 10: the roll-up's total is exact.
+    monkeypatch.setattr("timeline.models.SMALL_SIDE_LIMIT", 0)
+    monkeypatch.setattr("timeline.models.PROBE_COUNT_CAP", 10)
+    kyiv, actor = Place.objects.get(slug="kyiv"), Actor.objects.get(slug="actor-1")
+    published = Entry.objects.published()
+    at_kyiv, involving = published.at_place(kyiv).count(), published.involving(actor).count()
+    graded = published.with_claims_graded("disputed").count()
+    assert min(at_kyiv, involving, graded) > 10
+    pages = {
+        "/?place=kyiv": f"{at_kyiv}</strong> entries match",
+        "/?actor=actor-1": f"{involving}</strong> entries match",
+        "/?assessment=disputed": f"{graded}</strong> entries match",
+        "/places/kyiv/": f'Entries here <span class="count">{at_kyiv}</span>',
+        "/actors/actor-1/": f'Entries <span class="count">{involving}</span>',
+    }
+    for url, said in pages.items():
+        assert said in client.get(url).content.decode(), url
+    # A draft is not counted; publishing it is, at once.
+    draft = factories.EntryFactory(status=Entry.Status.DRAFT, places=[kyiv])
+    assert f"{at_kyiv}</strong> entries match" in client.get("/?place=kyiv").content.decode()
+    draft.status = Entry.Status.PUBLISHED
+    draft.save()
+    assert f"{at_kyiv + 1}</strong> entries match" in client.get("/?place=kyiv").content.decode()
 
 
 def test_claim_pages_are_the_same_read_from_the_timeline_window_or_sorted(client, db, monkeypatch):

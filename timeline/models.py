@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connections, models, transaction
+from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import (
     Cast,
@@ -654,7 +654,7 @@ class EntryQuerySet(models.QuerySet):
         """Entries an actor takes part in (any role) or makes a claim in."""
         acting = EntryActor.objects.filter(actor=actor).values("entry_id").order_by()
         claiming = Claim.objects.filter(claimant=actor).values("entry_id").order_by()
-        ids = self._small_side(acting.union(claiming))
+        ids = self._small_side(acting.union(claiming), FilterTotal.objects.of("actor", actor))
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(
@@ -671,7 +671,9 @@ class EntryQuerySet(models.QuerySet):
         """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk."""
         low, high = path_range(place.path)
         located = Entry.places.through.objects.filter(place__path__gte=low, place__path__lt=high)
-        ids = self._small_side(located.values("entry_id").order_by())
+        ids = self._small_side(
+            located.values("entry_id").order_by(), FilterTotal.objects.of("place", place)
+        )
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(models.Exists(located.filter(entry=models.OuterRef("pk"))))
@@ -679,7 +681,9 @@ class EntryQuerySet(models.QuerySet):
     def with_claims_graded(self, assessment):
         """Entries with at least one claim at `assessment`."""
         graded = Claim.objects.filter(assessment=assessment)
-        ids = self._small_side(graded.values("entry_id").order_by())
+        ids = self._small_side(
+            graded.values("entry_id").order_by(), FilterTotal.objects.of("assessment", assessment)
+        )
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(models.Exists(graded.filter(entry=models.OuterRef("pk"))))
@@ -688,26 +692,18 @@ class EntryQuerySet(models.QuerySet):
         return lower_count_cap(self.filter(condition), PROBE_COUNT_CAP)
 
     @staticmethod
-    def _small_side(entry_ids):
+    def _small_side(entry_ids, estimate):
         """The candidate entry ids when there are at most SMALL_SIDE_LIMIT (one query on the
         small side's index), else None. The ids are a literal list so that no engine picks
         the timeline's index and tests every entry against them.
 
-        The database counts the candidates (up to the limit and one) before sending any:
-        a region with a hundred thousand entries costs a count of 10,001 index entries, not
-        10,001 rows handed to Python and thrown away."""
-        sql, params = entry_ids[: SMALL_SIDE_LIMIT + 1].query.sql_with_params()
-        with connections[entry_ids.db].cursor() as cursor:
-            cursor.execute(
-                f"SELECT counted.n, candidates.entry_id FROM "  # noqa: S608 (compiled SQL)
-                f"(SELECT COUNT(*) AS n FROM ({sql}) AS limited) AS counted "
-                f"LEFT JOIN ({sql}) AS candidates ON counted.n <= %s",
-                [*params, *params, SMALL_SIDE_LIMIT],
-            )
-            rows = cursor.fetchall()
-        if rows and rows[0][0] > SMALL_SIDE_LIMIT:
+        `estimate` is the filter's FilterTotal: above the limit, no candidate is read (a
+        region with a hundred thousand entries would cost 10,001 index rows read and thrown
+        away); at or below it, the ids are read, and a stale estimate costs speed only."""
+        if estimate > SMALL_SIDE_LIMIT:
             return None
-        return sorted({entry_id for _, entry_id in rows if entry_id is not None})
+        ids = [row["entry_id"] for row in entry_ids[: SMALL_SIDE_LIMIT + 1]]
+        return sorted(set(ids)) if len(ids) <= SMALL_SIDE_LIMIT else None
 
     def daily_counts(self, start, end):
         """{(local day, track, kind): entries} between two aware moments, in one GROUP BY.
@@ -1758,6 +1754,37 @@ class FilterDayCount(models.Model):
     @staticmethod
     def value_of(name, value):
         return str(value.pk if isinstance(value, models.Model) else value)
+
+
+class FilterTotalQuerySet(models.QuerySet):
+    def of(self, name, value):
+        """Published entries matching one filter value (FilterDayCount's rule), all days:
+        0 before the roll-up first counts them. Call rollup.refresh_stale_days() first for
+        the exact number; without it the number can lag the latest writes."""
+        value = FilterDayCount.value_of(name, value)
+        rows = self.filter(filter=name, value=value).values_list("entries", flat=True)
+        return rows.first() or 0
+
+
+class FilterTotal(models.Model):
+    """FilterDayCount summed over every day: a place's, an actor's or a grade's published
+    entries, so that "N entries" is exact and one row's read at any size, and a filter
+    knows before reading any candidate whether it has few (read their ids) or many (walk
+    the timeline). Derived data, kept in step with FilterDayCount by timeline/rollup.py."""
+
+    filter = models.CharField(max_length=16, choices=FilterDayCount.Filter.choices)
+    value = models.CharField(max_length=32)
+    entries = models.IntegerField(default=0)
+
+    objects = FilterTotalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["filter", "value"], name="filtertotal_unique_value")
+        ]
+
+    def __str__(self):
+        return f"{self.filter} {self.value}: {self.entries}"
 
 
 class StaleDay(models.Model):

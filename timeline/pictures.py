@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import charts
-from .models import DayCount, Figure, FilterDayCount, Place, PlaceTree, Track
+from .models import DayCount, Figure, FilterDayCount, FilterTotal, Place, PlaceTree, Track
 from .rollup import day_start, refresh_stale_days
 
 MODES = ("events", "killed")
@@ -167,19 +167,36 @@ def timeline_link_params(form):
     return params
 
 
+def single_filter(form):
+    """("place", place), ("actor", actor) or ("assessment", grade) when the timeline is
+    filtered by exactly one of those and no search: the filters with roll-ups."""
+    data = form.valid_data if form.is_bound else {}
+    chosen = [name for name in FilterDayCount.Filter.values if data.get(name)]
+    if len(chosen) == 1 and not data.get("q"):
+        return chosen[0], data[chosen[0]]
+    return None
+
+
 def rollup_for(form):
     """The roll-up rows that count the timeline's matches per day, when one exists: every
     published entry (at most a track and dates chosen: DayCount), or one place, actor or
     grade (FilterDayCount); None for a search or filters combined."""
     data = form.valid_data if form.is_bound else {}
-    if data.get("q"):
-        return None
-    chosen = [name for name in ("place", "actor", "assessment") if data.get(name)]
-    if not chosen:
+    if not any(data.get(name) for name in ("q", *FilterDayCount.Filter.values)):
         return DayCount.objects.all()
-    if len(chosen) == 1:
-        return FilterDayCount.objects.of(chosen[0], data[chosen[0]])
-    return None
+    chosen = single_filter(form)
+    return FilterDayCount.objects.of(*chosen) if chosen else None
+
+
+def exact_total(form):
+    """The number of matches from FilterTotal, exact at any size, when the timeline is
+    filtered by one place, actor or grade and nothing else; else None."""
+    data = form.valid_data if form.is_bound else {}
+    chosen = single_filter(form)
+    if chosen is None or any(data.get(name) for name in ("track", "from", "to")):
+        return None
+    refresh_stale_days()
+    return FilterTotal.objects.of(*chosen)
 
 
 def claim_record_bar(record, actor):

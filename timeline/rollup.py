@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from .models import (
@@ -39,6 +40,7 @@ from .models import (
     EntryActor,
     Figure,
     FilterDayCount,
+    FilterTotal,
     PlaceTree,
     StaleDay,
     path_ids,
@@ -401,12 +403,21 @@ def recompute(days):
             ["day", "track", "kind", "entries", "killed"],
             [(*key, n, killed.get(key, 0)) for key, n in counts.items()],
         )
-        FilterDayCount.objects.filter(day__gte=first, day__lte=last).delete()
+        days = FilterDayCount.objects.filter(day__gte=first, day__lte=last)
+        before = days.order_by().values_list("filter", "value").annotate(Sum("entries"))
+        change = defaultdict(int)
+        for name, value, n in before:
+            change[(name, value)] -= n
+        days.delete()
+        filter_counts = _filter_counts(published, buckets)
         _insert(
             FilterDayCount,
             ["filter", "value", "day", "track", "kind", "entries"],
-            [(*key, n) for key, n in _filter_counts(published, buckets).items()],
+            [(*key, n) for key, n in filter_counts.items()],
         )
+        for (name, value, *_), n in filter_counts.items():
+            change[(name, value)] += n
+        _add_to_totals([(*key, n) for key, n in change.items() if n])
 
 
 def _insert(model, fields, rows):
@@ -424,6 +435,18 @@ def _insert(model, fields, rows):
         for i in range(0, len(rows), 5000):
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 (names from the model)
+                rows[i : i + 5000],
+            )
+
+
+def _add_to_totals(rows):
+    """Add (filter, value, change) rows to FilterTotal, creating the rows it lacks."""
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(
+                "INSERT INTO timeline_filtertotal (filter, value, entries) VALUES (%s, %s, %s) "
+                "ON CONFLICT (filter, value) "
+                "DO UPDATE SET entries = timeline_filtertotal.entries + excluded.entries",
                 rows[i : i + 5000],
             )
 
@@ -474,6 +497,7 @@ def rollup_rebuild():
         StaleDay.objects.all().delete()
         DayCount.objects.all().delete()
         FilterDayCount.objects.all().delete()
+        FilterTotal.objects.all().delete()
         moments = Entry.objects.order_by("occurred_at").values_list("occurred_at", flat=True)
         first, last = moments.first(), moments.last()
         if first is None:

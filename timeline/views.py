@@ -20,7 +20,7 @@ from django.views.generic import DetailView, ListView
 
 from . import pictures
 from .contrast import contrast_panel
-from .counting import capped_count
+from .counting import CappedCount, capped_count
 from .filters import ClaimFilterSet, EntryFilterSet
 from .history import public_updates
 from .models import (
@@ -32,11 +32,13 @@ from .models import (
     EntryLink,
     Figure,
     FilterDayCount,
+    FilterTotal,
     Place,
     Track,
     entry_is_published,
 )
 from .pickers import ambiguous_links, suggestions
+from .rollup import refresh_stale_days
 from .templatetags.timeline_tags import PLACE_KIND_RANK
 
 TIMELINE_PAGE_SIZE = 30
@@ -138,7 +140,7 @@ class TimelineView(PublishedEntriesMixin, ListView):
             "form": self.filterset.form,
             "filtering": self.filterset.is_filtering,
             "shown_track": self.filterset.valid_data.get("track", ""),
-            "match_count": capped_count(queryset),
+            "match_count": self.match_count(queryset),
             "days": group_by_day(entries),
             "entries": entries,
             "next_cursor": next_cursor,
@@ -147,6 +149,10 @@ class TimelineView(PublishedEntriesMixin, ListView):
             "ambiguous": ambiguous_links(self.filterset.form, self.request.GET),
             "pulse": self.pulse(queryset),
         }
+
+    def match_count(self, queryset):
+        total = pictures.exact_total(self.filterset)
+        return capped_count(queryset) if total is None else CappedCount(total)
 
     def pulse(self, queryset):
         data = self.filterset.valid_data
@@ -362,6 +368,12 @@ def claim_record(claims):
     return [(value, label, counts.get(value, 0)) for value, label in Assessment.choices]
 
 
+def published_total(name, value):
+    """An actor's or a place's published entries, exact, from the roll-up."""
+    refresh_stale_days()
+    return CappedCount(FilterTotal.objects.of(name, value))
+
+
 class ActorDetailView(DetailView):
     model = Actor
 
@@ -376,7 +388,7 @@ class ActorDetailView(DetailView):
         record = claim_record(claims)
         context.update(
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
-            entry_count=capped_count(entries),
+            entry_count=published_total("actor", actor),
             claims=list(
                 claims.select_related("entry", "claimant__side").order_by(
                     "-entry__occurred_at", "-entry_id", "position", "id"
@@ -425,7 +437,7 @@ class PlaceDetailView(DetailView):
             ancestors=ancestors,
             children=list(place.children.order_by("name")),
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
-            entry_count=capped_count(entries),
+            entry_count=published_total("place", place),
             related_limit=RELATED_LIMIT,
             pulse=pulse,
             casualties=pictures.casualties(entries, place, pulse=pulse),
