@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import (
     Cast,
@@ -654,7 +654,7 @@ class EntryQuerySet(models.QuerySet):
         """Entries an actor takes part in (any role) or makes a claim in."""
         acting = EntryActor.objects.filter(actor=actor).values("entry_id").order_by()
         claiming = Claim.objects.filter(claimant=actor).values("entry_id").order_by()
-        ids = self._small_side(acting.union(claiming), FilterTotal.objects.of("actor", actor))
+        ids = self._small_side(acting.union(claiming), "actor", actor)
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(
@@ -671,9 +671,7 @@ class EntryQuerySet(models.QuerySet):
         """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk."""
         low, high = path_range(place.path)
         located = Entry.places.through.objects.filter(place__path__gte=low, place__path__lt=high)
-        ids = self._small_side(
-            located.values("entry_id").order_by(), FilterTotal.objects.of("place", place)
-        )
+        ids = self._small_side(located.values("entry_id").order_by(), "place", place)
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(models.Exists(located.filter(entry=models.OuterRef("pk"))))
@@ -681,9 +679,7 @@ class EntryQuerySet(models.QuerySet):
     def with_claims_graded(self, assessment):
         """Entries with at least one claim at `assessment`."""
         graded = Claim.objects.filter(assessment=assessment)
-        ids = self._small_side(
-            graded.values("entry_id").order_by(), FilterTotal.objects.of("assessment", assessment)
-        )
+        ids = self._small_side(graded.values("entry_id").order_by(), "assessment", assessment)
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(models.Exists(graded.filter(entry=models.OuterRef("pk"))))
@@ -692,18 +688,32 @@ class EntryQuerySet(models.QuerySet):
         return lower_count_cap(self.filter(condition), PROBE_COUNT_CAP)
 
     @staticmethod
-    def _small_side(entry_ids, estimate):
-        """The candidate entry ids when there are at most SMALL_SIDE_LIMIT (one query on the
+    def _small_side(entry_ids, name, value):
+        """The candidate entry ids when there are at most SMALL_SIDE_LIMIT (read from the
         small side's index), else None. The ids are a literal list so that no engine picks
         the timeline's index and tests every entry against them.
 
-        `estimate` is the filter's FilterTotal: above the limit, no candidate is read (a
-        region with a hundred thousand entries would cost 10,001 index rows read and thrown
-        away); at or below it, the ids are read, and a stale estimate costs speed only."""
-        if estimate > SMALL_SIDE_LIMIT:
+        One query whichever way it goes: the filter's FilterTotal decides in the query's
+        LIMIT, so a region with a hundred thousand entries reads no candidate at all (not
+        10,001 read and thrown away); a stale total costs speed only, never a wrong answer."""
+        total = FilterTotal.objects.filter(
+            filter=name, value=FilterDayCount.value_of(name, value)
+        ).values("entries")
+        total_sql, total_params = total.query.sql_with_params()
+        sql, params = entry_ids.query.sql_with_params()
+        estimate = f"COALESCE(({total_sql}), 0)"
+        with connections[entry_ids.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT CAST(NULL AS bigint), {estimate} UNION ALL SELECT * FROM ("  # noqa: S608
+                f"SELECT candidates.entry_id, CAST(NULL AS bigint) FROM ({sql}) AS candidates "
+                f"LIMIT CASE WHEN {estimate} <= %s THEN %s ELSE 0 END) AS small",
+                [*total_params, *params, *total_params, SMALL_SIDE_LIMIT, SMALL_SIDE_LIMIT + 1],
+            )
+            (_, estimated), *rows = cursor.fetchall()
+        ids = {entry_id for entry_id, _ in rows}
+        if estimated > SMALL_SIDE_LIMIT or len(rows) > SMALL_SIDE_LIMIT:
             return None
-        ids = [row["entry_id"] for row in entry_ids[: SMALL_SIDE_LIMIT + 1]]
-        return sorted(set(ids)) if len(ids) <= SMALL_SIDE_LIMIT else None
+        return sorted(ids)
 
     def daily_counts(self, start, end):
         """{(local day, track, kind): entries} between two aware moments, in one GROUP BY.
