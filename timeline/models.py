@@ -709,11 +709,13 @@ class EntryQuerySet(models.QuerySet):
                 f"LIMIT CASE WHEN {estimate} <= %s THEN %s ELSE 0 END) AS small",
                 [*total_params, *params, *total_params, SMALL_SIDE_LIMIT, SMALL_SIDE_LIMIT + 1],
             )
-            (_, estimated), *rows = cursor.fetchall()
-        ids = {entry_id for entry_id, _ in rows}
-        if estimated > SMALL_SIDE_LIMIT or len(rows) > SMALL_SIDE_LIMIT:
+            rows = cursor.fetchall()
+        # The estimate's row is the one without an entry (UNION ALL promises no order).
+        estimated = next(n for entry_id, n in rows if entry_id is None)
+        candidates = [entry_id for entry_id, _ in rows if entry_id is not None]
+        if estimated > SMALL_SIDE_LIMIT or len(candidates) > SMALL_SIDE_LIMIT:
             return None
-        return sorted(ids)
+        return sorted(set(candidates))
 
     def daily_counts(self, start, end):
         """{(local day, track, kind): entries} between two aware moments, in one GROUP BY.
