@@ -1,14 +1,17 @@
-"""Recompute the pulse chart's daily roll-up from scratch (see timeline/rollup.py)."""
+"""Recompute the pulse charts' daily roll-ups from scratch (see timeline/rollup.py)."""
 
 from django.core.management.base import BaseCommand
 
-from timeline.models import DayCount
+from timeline.models import DayCount, FilterDayCount
 from timeline.rollup import rollup_rebuild
 
 
 class Command(BaseCommand):
-    help = "Recompute the pulse chart's daily counts from the published entries."
+    help = "Recompute the pulse charts' daily counts (overall, per filter) from published entries."
 
     def handle(self, *args, **options):
         rollup_rebuild()
-        self.stdout.write(f"{DayCount.objects.count()} day counts.")
+        self.stdout.write(
+            f"{DayCount.objects.count()} day counts, "
+            f"{FilterDayCount.objects.count()} per place, actor and grade."
+        )
