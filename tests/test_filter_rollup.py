@@ -17,6 +17,7 @@ from timeline.models import (
     Entry,
     EntryActor,
     FilterDayCount,
+    FilterTotal,
     Place,
 )
 from timeline.rollup import refresh_stale_days, rollup_rebuild
@@ -38,17 +39,15 @@ def assert_roll_up_matches_the_filters():
     refresh_stale_days()
     published = Entry.objects.published()
     checked = 0
-    for place in Place.objects.all():
-        rolled = FilterDayCount.objects.of("place", place).daily(FIRST, LAST)
-        assert rolled == live_counts(published.at_place(place)), place.name
-        checked += sum(n for n, _ in rolled.values())
-    for actor in Actor.objects.all():
-        rolled = FilterDayCount.objects.of("actor", actor).daily(FIRST, LAST)
-        assert rolled == live_counts(published.involving(actor)), actor.name
-        checked += sum(n for n, _ in rolled.values())
-    for grade in Assessment.values:
-        rolled = FilterDayCount.objects.of("assessment", grade).daily(FIRST, LAST)
-        assert rolled == live_counts(published.with_claims_graded(grade)), grade
+    subjects = [
+        *(("place", place, published.at_place(place)) for place in Place.objects.all()),
+        *(("actor", actor, published.involving(actor)) for actor in Actor.objects.all()),
+        *(("assessment", grade, published.with_claims_graded(grade)) for grade in Assessment),
+    ]
+    for name, value, entries in subjects:
+        rolled = FilterDayCount.objects.of(name, value).daily(FIRST, LAST)
+        assert rolled == live_counts(entries), (name, str(value))
+        assert FilterTotal.objects.of(name, value) == entries.count(), (name, str(value))
         checked += sum(n for n, _ in rolled.values())
     assert checked, "nothing was counted: the comparison would prove nothing"
 

@@ -403,12 +403,14 @@ def recompute(days):
             ["day", "track", "kind", "entries", "killed"],
             [(*key, n, killed.get(key, 0)) for key, n in counts.items()],
         )
-        days = FilterDayCount.objects.filter(day__gte=first, day__lte=last)
-        before = days.order_by().values_list("filter", "value").annotate(Sum("entries"))
+        # FilterTotal moves by what these days' rows change: the old rows' sums out, the
+        # new ones in.
+        stale_rows = FilterDayCount.objects.filter(day__gte=first, day__lte=last)
+        before = stale_rows.order_by().values_list("filter", "value").annotate(Sum("entries"))
         change = defaultdict(int)
         for name, value, n in before:
             change[(name, value)] -= n
-        days.delete()
+        stale_rows.delete()
         filter_counts = _filter_counts(published, buckets)
         _insert(
             FilterDayCount,
