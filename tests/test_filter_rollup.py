@@ -1,5 +1,6 @@
-"""The filter roll-up (FilterDayCount): the pulse chart of one place, actor or grade counts
-exactly what the timeline's filter matches, through every kind of write."""
+"""The filter roll-up (FilterDayCount, FilterTotal): the pulse chart and the count of one
+place, actor or grade hold exactly what the timeline's filter matches, through every kind
+of write."""
 
 import datetime as dt
 import random
