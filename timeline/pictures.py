@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import charts
-from .models import DayCount, Figure, FilterDayCount, FilterTotal, Place, PlaceTree, Track
+from .models import DayCount, Figure, FilterDayCount, Place, PlaceTree, Track
 from .rollup import day_start, refresh_stale_days
 
 MODES = ("events", "killed")
@@ -186,17 +186,6 @@ def rollup_for(form):
         return DayCount.objects.all()
     chosen = single_filter(form)
     return FilterDayCount.objects.of(*chosen) if chosen else None
-
-
-def exact_total(form):
-    """The number of matches from FilterTotal, exact at any size, when the timeline is
-    filtered by one place, actor or grade and nothing else; else None."""
-    data = form.valid_data if form.is_bound else {}
-    chosen = single_filter(form)
-    if chosen is None or any(data.get(name) for name in ("track", "from", "to")):
-        return None
-    refresh_stale_days()
-    return FilterTotal.objects.of(*chosen)
 
 
 def claim_record_bar(record, actor):

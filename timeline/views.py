@@ -151,8 +151,13 @@ class TimelineView(PublishedEntriesMixin, ListView):
         }
 
     def match_count(self, queryset):
-        total = pictures.exact_total(self.filterset)
-        return capped_count(queryset) if total is None else CappedCount(total)
+        """Exact from the roll-up for one place, actor or grade and nothing else; else
+        counted, to a cap."""
+        chosen = pictures.single_filter(self.filterset)
+        data = self.filterset.valid_data
+        if chosen is None or any(data.get(name) for name in ("track", "from", "to")):
+            return capped_count(queryset)
+        return published_total(*chosen)
 
     def pulse(self, queryset):
         data = self.filterset.valid_data
@@ -369,7 +374,7 @@ def claim_record(claims):
 
 
 def published_total(name, value):
-    """An actor's or a place's published entries, exact, from the roll-up."""
+    """A place's, an actor's or a grade's published entries, exact, from the roll-up."""
     refresh_stale_days()
     return CappedCount(FilterTotal.objects.of(name, value))
 
