@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from schemathesis.config import SchemathesisConfig
 
 from config.wsgi import application
-from timeline.models import ClaimEvidence
+from timeline.models import ClaimEvidence, Dataset
 
 from . import factories
 from .api_helpers import rich_entry
@@ -154,6 +154,9 @@ def story(db, settings):
         relation=ClaimEvidence.Relation.CONTRADICTS,
     )
     factories.EntryFactory(slug="a-draft", status="draft")
+    # An imported entry from a dataset with no home page or licence address (a monitor's CSV).
+    monitor = Dataset.objects.create(name="A monitor", redistributable=True)
+    factories.EntryFactory(slug="monitored-strike", dataset=monitor, external_id="M1")
     # Calling the WSGI application directly would close the database connection at the end
     # of each request, and with it the test's transaction; Django's test client does this too.
     signals.request_started.disconnect(close_old_connections)
@@ -161,6 +164,16 @@ def story(db, settings):
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.parametrize(
+    ("path", "parameters"),
+    [("/api/v1/entries/", {}), ("/api/v1/entries/{slug}/", {"slug": "monitored-strike"})],
+)
+def test_an_imported_entry_whose_dataset_has_no_web_address_conforms(story, path, parameters):
+    case = schema[path]["GET"].Case(path_parameters=parameters)
+    response = case.call_and_validate()
+    assert "A monitor" in response.text
 
 
 def test_public_reads_declare_anonymous_access_and_writes_do_not(api):

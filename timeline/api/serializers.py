@@ -127,6 +127,9 @@ class PlaceSummarySerializer(serializers.ModelSerializer):
 
 
 class DatasetSummarySerializer(serializers.ModelSerializer):
+    url = BlankableURLField(read_only=True)
+    licence_url = BlankableURLField(read_only=True)
+
     class Meta:
         model = Dataset
         fields = ("name", "url", "licence", "licence_url", "attribution", "redistributable")
