@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+import factory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -358,3 +359,35 @@ def test_the_roll_up_summed_per_week_or_month_matches_its_days(db, unit):
     by_bucket = charts.aggregate(summed, first, last, unit)
     assert by_bucket == charts.aggregate(daily, first, last, unit)
     assert sum(b.total for b in by_bucket) == 12
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "first_day, last_day, step",
+    [
+        # Kyiv moves its clocks at 01:00 UTC on the last Sundays of March and October.
+        (dt.datetime(2025, 3, 27, tzinfo=dt.UTC), dt.datetime(2025, 4, 2, tzinfo=dt.UTC), 5),
+        (dt.datetime(2025, 10, 23, tzinfo=dt.UTC), dt.datetime(2025, 10, 29, tzinfo=dt.UTC), 5),
+        (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 1, 1, tzinfo=dt.UTC), 97),
+    ],
+)
+def test_entries_are_counted_on_their_kyiv_day_either_side_of_a_clock_change(
+    first_day, last_day, step
+):
+    moments = []
+    moment = first_day
+    while moment < last_day:  # a step of hours that is no divisor of a day: every hour in turn
+        moments.append(moment)
+        moment += dt.timedelta(hours=step, minutes=7)
+    # The instants around each change, to the second.
+    for change in (dt.datetime(2025, 3, 30, 1), dt.datetime(2025, 10, 26, 1)):
+        for seconds in (-3601, -1, 0, 1, 3599):
+            instant = change.replace(tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
+            if first_day <= instant < last_day:
+                moments.append(instant)
+    factories.EntryFactory.create_batch(len(moments), occurred_at=factory.Iterator(moments))
+    expected = {}
+    for instant in moments:
+        key = (timezone.localdate(instant), "military", "combined_strike")
+        expected[key] = expected.get(key, 0) + 1
+    assert Entry.objects.published().daily_counts(first_day, last_day) == expected

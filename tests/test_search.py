@@ -173,3 +173,30 @@ def test_timeline_and_api_search_find_the_same_entries(client, kyiv_strike, draf
     assert "Secret draft" not in page
     api = client.get("/api/v1/entries/", {"search": "interceptors OR draft"}).json()
     assert [item["slug"] for item in api["results"]] == ["overnight-attack"]
+
+
+@pytest.mark.parametrize(
+    "limit, url, count",
+    [
+        (10_000, "/?q=sunflower", "<strong>3</strong> entries match"),
+        (2, "/?q=sunflower", "<strong>more than 2</strong> entries match"),
+        (10_000, "/?q=sunflower&track=military", "<strong>2</strong> entries match"),
+        (2, "/?q=sunflower&track=military", "<strong>2</strong> entries match"),
+    ],
+)
+def test_the_timeline_says_how_many_published_entries_a_search_finds(
+    client, db, monkeypatch, limit, url, count
+):
+    """A search alone is counted by the search itself (exact up to the limit of ids it reads,
+    “more than” beyond), with drafts never counted; with another filter, by the page."""
+    monkeypatch.setattr("timeline.search.SEARCH_SMALL_SIDE_LIMIT", limit)
+    for track in ("military", "military", "diplomacy"):
+        factories.EntryFactory(
+            title="Sunflower fields shelled",
+            track=track,
+            kind=("talks" if track == "diplomacy" else "missile_strike"),
+        )
+    for status in ("draft", "review"):
+        factories.EntryFactory(title="Sunflower draft", status=status)
+    html = client.get(url).content.decode()
+    assert count in html

@@ -195,13 +195,19 @@ class EntryFilterSet(PublicFilterSet):
         help_text="Entries with at least one claim graded so.",
     )
 
+    # After filtering with `q` alone: how many published entries match (search_entries).
+    search_matches = None
+
     class Meta:
         model = Entry
         fields = []
         form = DateRangeForm
 
     def filter_search(self, queryset, name, terms):
-        return search_entries(queryset, terms)
+        # Every public queryset holds published entries only.
+        found = search_entries(queryset, terms, published=True)
+        self.search_matches = getattr(found, "matches", None)
+        return found
 
     def filter_actor(self, queryset, name, actor):
         return queryset.involving(actor)

@@ -725,7 +725,7 @@ class EntryQuerySet(models.QuerySet):
         """
         from .search import within_window
 
-        day = TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())
+        day = LocalDate("occurred_at", start=start, end=end)
         window = within_window(self.filter(occurred_at__gte=start, occurred_at__lt=end), start, end)
         rows = (
             window.order_by()
@@ -1663,6 +1663,62 @@ class BucketStart(models.Func):
         sql, params = compiler.compile(self.source_expressions[0])
         unit = "week" if self.unit == "week" else "month"  # ISO weeks begin on Monday
         return f"DATE_TRUNC('{unit}', {sql})::date", params
+
+
+def utc_offset_changes(zone, start, end):
+    """[(instant, offset)]: `zone`'s UTC offset from `start`, then each instant before `end`
+    at which it changes (daylight saving), to the second."""
+    changes = [(start, start.astimezone(zone).utcoffset())]
+    day = timedelta(days=1)
+    moment = start
+    while moment < end:
+        following = min(moment + day, end)
+        offset = following.astimezone(zone).utcoffset()
+        if offset != changes[-1][1]:
+            # The offset changes once in a day at most: bisect to the second it does.
+            low, high = int(moment.timestamp()), int(following.timestamp()) + 1
+            while high - low > 1:
+                middle = (low + high) // 2
+                at_middle = datetime.fromtimestamp(middle, UTC).astimezone(zone).utcoffset()
+                if at_middle == changes[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            changes.append((datetime.fromtimestamp(high, UTC), offset))
+        moment = following
+    return changes
+
+
+class LocalDate(TruncDate):
+    """The local date (the current time zone's) of a datetime column whose values lie in
+    [start, end): TruncDate, but on SQLite in SQLite's own date() instead of a call into
+    Python per row (a dense search's chart counted 12,000 rows in 120 ms). Between two
+    moments a zone has few offsets, so a CASE on the instants the offset changes picks
+    the one to add; a value outside the window still gets the nearest span's offset."""
+
+    def __init__(self, expression, *, start, end):
+        super().__init__(expression, tzinfo=timezone.get_current_timezone())
+        self.window = (start, end)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        if not settings.USE_TZ:
+            return super().as_sql(compiler, connection, **extra)
+        sql, params = compiler.compile(self.lhs)
+        changes = utc_offset_changes(self.tzinfo, *self.window)
+        branches, branch_params = [], []
+        for (_, offset), (until, _) in zip(changes, changes[1:], strict=False):
+            branches.append(f"WHEN {sql} < %s THEN date({sql}, %s)")
+            branch_params += [
+                *params,
+                connection.ops.adapt_datetimefield_value(until),
+                *params,
+                f"{offset.total_seconds():+.0f} seconds",
+            ]
+        last = f"date({sql}, %s)"
+        last_params = [*params, f"{changes[-1][1].total_seconds():+.0f} seconds"]
+        if not branches:
+            return last, last_params
+        return f"CASE {' '.join(branches)} ELSE {last} END", [*branch_params, *last_params]
 
 
 class RollupQuerySet(models.QuerySet):

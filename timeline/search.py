@@ -34,7 +34,7 @@ from django import forms
 from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func
 
-from .counting import lower_count_cap
+from .counting import CappedCount, lower_count_cap
 
 MAX_TERMS = 16
 WORD = re.compile(r"\w+")
@@ -119,19 +119,32 @@ def _tsquery(terms):
     return " ".join(parts)
 
 
-def first_matches(terms, limit):
-    """Up to `limit` ids of entries matching the parsed query, read from the index alone."""
+def first_matches(terms, limit, *, published=False):
+    """Up to `limit` ids of entries matching the parsed query, read from the index (and,
+    with `published`, of published entries only: each match's status is read by key)."""
     if connection.vendor == "postgresql":
         sql = (
-            "SELECT entry_id FROM timeline_entrysearch "
-            "WHERE document @@ to_tsquery('english', %s) LIMIT %s"
+            "SELECT s.entry_id FROM timeline_entrysearch s{join} "
+            "WHERE s.document @@ to_tsquery('english', %s){status} LIMIT %s"
         )
-        params = [_tsquery(terms), limit]
+        key, params = "s.entry_id", [_tsquery(terms)]
     else:
-        sql = "SELECT rowid FROM timeline_entry_fts WHERE timeline_entry_fts MATCH %s LIMIT %s"
-        params = [_fts5(terms), limit]
+        sql = (
+            "SELECT s.rowid FROM timeline_entry_fts s{join} "
+            "WHERE timeline_entry_fts MATCH %s{status} LIMIT %s"
+        )
+        key, params = "s.rowid", [_fts5(terms)]
+    if published:
+        from .models import Entry  # noqa: PLC0415 (models imports this module)
+
+        sql = sql.format(
+            join=f" JOIN timeline_entry e ON e.id = {key}", status=" AND e.status = %s"
+        )
+        params.append(Entry.Status.PUBLISHED)
+    else:
+        sql = sql.format(join="", status="")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -216,20 +229,32 @@ class NoWords:
 NO_WORDS = NoWords()
 
 
-def search_entries(queryset, text):
+def search_entries(queryset, text, *, published=False):
     """The entries of `queryset` that match the reader's `text`, in the queryset's order.
+
+    With `published` (the queryset holds published entries only, as every public one does)
+    the result also knows how many published entries match, with no count of its own:
+    `matches`, a CappedCount (exact up to SEARCH_SMALL_SIDE_LIMIT, “more than” beyond).
 
     Raises SearchQueryError (a message for the reader) when the text has nothing to search.
     """
     if text is NO_WORDS:
         return queryset.none()
     terms = text if isinstance(text, list) else parse_query(text)
-    ids = first_matches(terms, SEARCH_SMALL_SIDE_LIMIT + 1)
+    ids = first_matches(terms, SEARCH_SMALL_SIDE_LIMIT + 1, published=published)
     if len(ids) <= SEARCH_SMALL_SIDE_LIMIT:
         from .models import KeyIn  # noqa: PLC0415 (models imports this module)
 
-        return queryset.filter(KeyIn(sorted(ids)))
-    return lower_count_cap(queryset.filter(MatchesSearch(terms)), SEARCH_PROBE_COUNT_CAP)
+        found = queryset.filter(KeyIn(sorted(ids)))
+    else:
+        found = lower_count_cap(queryset.filter(MatchesSearch(terms)), SEARCH_PROBE_COUNT_CAP)
+    if published:
+        found.matches = CappedCount(
+            min(len(ids), SEARCH_SMALL_SIDE_LIMIT),
+            more=len(ids) > SEARCH_SMALL_SIDE_LIMIT,
+            cap=SEARCH_SMALL_SIDE_LIMIT,
+        )
+    return found
 
 
 # --- Keeping the index in step ---------------------------------------------------------
