@@ -144,6 +144,39 @@ def test_a_dense_map_shows_the_days_of_its_latest_entries_and_says_so(client, mo
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filters",
+    [
+        "",
+        "&place=kyiv",
+        "&place=ukraine",
+        "&track=military",
+        "&place=kyiv&track=military",
+        "&q=shelled",
+    ],
+)
+def test_a_dense_map_finds_its_window_alike_from_the_rollup_and_from_the_entries(
+    client, monkeypatch, filters
+):
+    """No filter, a track or one place: the window is counted from the roll-up; filters
+    combined or a search: from the entries. Either way drafts are not counted."""
+    monkeypatch.setattr("timeline.maps.MAP_ENTRY_LIMIT", 3)
+    ukraine = factories.PlaceFactory(name="Ukraine", slug="ukraine")
+    kyiv = factories.PlaceFactory(
+        name="Kyiv", slug="kyiv", parent=ukraine, latitude=50.45, longitude=30.52
+    )
+    for day in (18, 19, 20, 22, 24):
+        factories.EntryFactory(title="Shelled", occurred_at=at(day)).places.add(kyiv)
+    for day in (21, 23):
+        factories.EntryFactory(
+            title="Shelled", occurred_at=at(day), status=Entry.Status.REVIEW
+        ).places.add(kyiv)
+    data = client.get(f"/api/v1/map/points/?bbox=20,40,40,55&zoom=6{filters}").json()
+    assert (data["from"], data["to"], data["latest_only"]) == ("2025-11-20", "2025-11-24", True)
+    assert [p["n"] for p in data["points"]] == [3]
+
+
+@pytest.mark.django_db
 def test_pictures_run_the_same_queries_at_10_and_500_entries(client):
     counts = {}
     urls = ["/", "/?chart=killed", "/map/", "/api/v1/map/points/?zoom=6", "/places/kyiv/"]

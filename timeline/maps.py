@@ -9,6 +9,7 @@ DEFAULT_DAYS, as the pulse chart does, so its cost follows the days shown, not t
 
 import datetime as dt
 import json
+from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from . import charts
+from . import charts, pictures
 from .counting import capped_count
 from .filters import EntryFilterSet
 from .models import DayCount, Entry, Place, Track
@@ -58,7 +59,8 @@ MAP_ENTRY_LIMIT = 2_000
 
 def map_window(form, entries):
     """(first day, last day, shortened): the filters' dates, else the latest DEFAULT_DAYS,
-    shortened (True) to the days of the latest MAP_ENTRY_LIMIT of `entries`."""
+    shortened (True) to the days of the latest MAP_ENTRY_LIMIT of `entries`: counted from
+    the roll-up when the filters have one (a few rows a day), else by reading the entries."""
     data = form.valid_data if form.is_bound else {}
     start, end = data.get("from"), data.get("to")
     if start and end:
@@ -72,6 +74,20 @@ def map_window(form, entries):
     if start:
         return start, end, False
     start = end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    rollup = pictures.rollup_for(form)
+    if rollup is not None:
+        refresh_stale_days()
+        per_day = defaultdict(int)
+        for (day, _, _), (entries_that_day, _) in rollup.daily(
+            start, end, track=data.get("track", "")
+        ).items():
+            per_day[day] += entries_that_day
+        seen = 0
+        for day in sorted(per_day, reverse=True):
+            seen += per_day[day]
+            if seen >= MAP_ENTRY_LIMIT:
+                return (day, end, True) if day > start else (start, end, False)
+        return start, end, False
     nth = (
         entries.filter(occurred_at__lt=day_start(end + dt.timedelta(days=1)))
         .order_by("-occurred_at", "-id")
@@ -148,8 +164,9 @@ class MapView(TemplateView):
 
     def get_context_data(self, **kwargs):
         form = EntryFilterSet(self.request.GET or None)
-        window = map_window(form, filtered_entries(form))
-        entries = in_window(filtered_entries(form), window)
+        filtered = filtered_entries(form)
+        window = map_window(form, filtered)
+        entries = in_window(filtered, window)
         cells = points(entries, cell=FALLBACK_CELL, bbox=charts.MAP_BOUNDS)
         height = charts.map_height(SVG_WIDTH)
         biggest = max((p["n"] for p in cells), default=1)
@@ -203,8 +220,9 @@ def map_points(request):
         zoom = int(request.GET.get("zoom", "5"))
     except ValueError:
         return JsonResponse({"errors": {"zoom": ["Give zoom as a whole number."]}}, status=400)
-    window = map_window(form, filtered_entries(form))
-    entries = in_window(filtered_entries(form), window)
+    filtered = filtered_entries(form)
+    window = map_window(form, filtered)
+    entries = in_window(filtered, window)
     cells = points(entries, cell=charts.grid_cell_size(zoom), bbox=bbox)
     for point in cells:
         point["href"] = timeline_link(form, window, point["place_slug"])
