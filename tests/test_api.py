@@ -1099,3 +1099,24 @@ def test_a_patch_naming_an_actor_without_a_role_is_400_not_a_server_error(
     assert response.status_code == 400
     assert response.json()["actors"] == {"0": {"actor": ["Give a slug (a JSON string)."]}}
     assert snapshot() == before
+
+
+def test_claims_search_matches_every_term_in_the_quote_paraphrase_or_claimant(api, draft_entry):
+    putin = factories.ActorFactory(name="Vladimir Putin")
+    trump = factories.ActorFactory(name="Donald Trump")
+    by_quote = factories.ClaimFactory(claimant=trump, quote="The Kremlin wants the grid dark")
+    by_paraphrase = factories.ClaimFactory(claimant=trump, paraphrase="Says the grid is a target.")
+    by_claimant = factories.ClaimFactory(claimant=putin, quote="We want peace")
+    factories.ClaimFactory(entry=draft_entry, claimant=putin, quote="grid draft quote")
+
+    def found(search):
+        response = api.get("/api/v1/claims/", {"search": search})
+        assert response.status_code == 200
+        return {item["id"] for item in response.json()["results"]}
+
+    assert found("GRID") == {by_quote.pk, by_paraphrase.pk}
+    assert found("putin") == {by_claimant.pk}
+    assert found("grid trump") == {by_quote.pk, by_paraphrase.pk}
+    assert found("grid putin") == set()
+    assert found('"want peace" vladimir') == {by_claimant.pk}
+    assert found("sunflower") == set()

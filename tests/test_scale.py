@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from tests import factories
 from tests.factories import build_timeline
 from timeline.charts import MAX_DAYS_AS_DAYS
-from timeline.models import Actor, Entry, Place, Source
+from timeline.models import Actor, Entry, KeyIn, Place, Source
+from timeline.rollup import refresh_stale_days
 
 # Few candidates: ids read from the place's, actor's or grade's index and sorted. Many: the
 # timeline index walked newest first, each entry probed. A limit of 0 forces the walk.
@@ -61,6 +62,34 @@ def test_inside_a_place_matches_the_place_and_everything_under_it_only(db, monke
         assert set(Entry.objects.published().at_place(district).values_list("pk", flat=True)) == (
             expected
         )
+
+
+def reads_candidates(queryset):
+    return any(
+        isinstance(getattr(node, "lhs", None), KeyIn) for node in queryset.query.where.children
+    )
+
+
+# The timeline's size is read as its highest id: ids from 1 here, whatever ran before.
+@pytest.mark.django_db(transaction=True, reset_sequences=True, serialized_rollback=True)
+def test_a_filter_reads_its_candidates_while_they_are_few_against_the_timeline(monkeypatch):
+    """Reading c candidates beats walking N entries while c is under about 2 √N."""
+    build_timeline(40)
+    refresh_stale_days()
+    monkeypatch.setattr("timeline.models.SMALL_SIDE_FLOOR", 0)
+    size = Entry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    published = Entry.objects.published()
+    seen = set()
+    for place in Place.objects.all():
+        candidates = published.at_place(place).count()
+        if candidates:
+            read = reads_candidates(published.at_place(place))
+            assert read == (candidates * candidates <= 4 * size), (place, candidates, size)
+            seen.add(read)
+    assert seen == {True, False}
+    # Below the floor, always read.
+    monkeypatch.setattr("timeline.models.SMALL_SIDE_FLOOR", 1000)
+    assert all(reads_candidates(published.at_place(place)) for place in Place.objects.all())
 
 
 def test_a_walked_filter_counts_to_a_lower_cap(client, db, monkeypatch):

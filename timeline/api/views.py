@@ -394,6 +394,7 @@ class ClaimViewSet(TouchEntryMixin, ApiViewSet):
     queryset = Claim.objects.none()
     serializer_class = serializers.ClaimSerializer
     filterset_class = filters.ClaimFilter
+    filter_backends = [DjangoFilterBackend, filters.ClaimSearchFilter, filters.StableOrderingFilter]
     search_fields = ["quote", "paraphrase", "claimant__name"]
     ordering_fields = ["id"]
     ordering = ("-id",)
