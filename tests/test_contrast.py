@@ -77,3 +77,16 @@ def test_the_entry_page_runs_the_same_queries_for_a_quiet_and_a_dense_window(cli
             assert client.get(talks.get_absolute_url()).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_window_totals_count_a_district_inside_its_city_once(client, db):
+    ukraine = factories.PlaceFactory(name="Ukraine")
+    kyiv = factories.PlaceFactory(name="Kyiv", parent=ukraine)
+    pechersk = factories.PlaceFactory(name="Pechersk", parent=kyiv)
+    talks = factories.DiplomacyEntryFactory(title="Talks")
+    city, district = strikes_after(talks, 2)
+    factories.FigureFactory(entry=city, scope=kyiv, best=5)
+    factories.FigureFactory(entry=city, scope=pechersk, best=3)
+    factories.FigureFactory(entry=district, scope=pechersk, best=2)
+    text = after_text(client, talks)
+    assert "2 strikes, at least 7 killed" in text

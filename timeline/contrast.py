@@ -3,7 +3,7 @@
 A quiet window lists every entry; a dense one (hundreds of strikes in three days at a
 million entries) shows counts by kind, the totals, the few most significant entries (editors'
 own before imported ones, then the most killed) and a link to the filtered timeline for the
-rest. Either way the panel runs the same seven queries and renders at most
+rest. Either way the panel runs the same six queries and renders at most
 CONTRAST_LIST_LIMIT cards a side.
 """
 
@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Entry, Figure, PlaceTree, Track
+from .models import Entry, Figure, Track, path_ids
 
 CONTRAST_WINDOW = dt.timedelta(hours=72)
 # Up to this many entries a side are listed in time order; beyond it the side summarises.
@@ -104,15 +104,32 @@ def contrast_summary(entries, track, *, places):
     return summary_text(len(entries), kinds, totals, track)
 
 
-def _window_totals(window, entry, places):
+class ScopeAncestry:
+    """The ancestors of the figures' scopes, from the paths stored on them: what
+    counted_once asks of a PlaceTree, without reading every place."""
+
+    def __init__(self, figures):
+        self.ancestry = {}
+        for figure in figures:
+            if figure.scope_id is not None and figure.scope_id not in self.ancestry:
+                self.ancestry[figure.scope_id] = {
+                    int(pk) for pk in path_ids(figure.scope.path)[:-1]
+                }
+
+    def ancestors(self, place_id):
+        return self.ancestry.get(place_id, set())
+
+
+def _window_totals(window, entry):
     """{"before"/"after": {metric: (qualifier, number)}} over every entry in the window: one
-    query reading the figures for the headline metrics, counted once per entry."""
+    query reading the figures for the headline metrics (with their scopes' paths, which
+    say what lies inside what), counted once per entry."""
     figures = (
         Figure.objects.filter(
             entry__in=window.values("pk"),
             metric__in=[metric for metric, _ in TOTAL_METRICS],
         )
-        .select_related("entry")
+        .select_related("entry", "scope")
         .only(
             "id",
             "entry_id",
@@ -124,9 +141,11 @@ def _window_totals(window, entry, places):
             "as_of",
             "marked_error_at",
             "entry__occurred_at",
+            "scope__path",
         )
         .order_by()
     )
+    places = ScopeAncestry(figures)
     by_entry = defaultdict(list)
     sides = {}
     for figure in figures:
@@ -203,9 +222,9 @@ def contrast_panel(entry):
     after it ends; an entry that spans time (a weekend of talks) counts when any part of it
     falls in the window.
 
-    Seven queries whatever the window holds: counts by kind and side, the figures behind
-    the totals, the place tree that keeps them from counting anyone twice, and each side's
-    entries with their figures.
+    Six queries whatever the window holds: counts by kind and side, the figures behind
+    the totals (with their scopes' paths, which keep them from counting anyone twice), and
+    each side's entries with their figures.
     """
     other = Track.MILITARY if entry.track == Track.DIPLOMACY else Track.DIPLOMACY
     start = entry.occurred_at - CONTRAST_WINDOW
@@ -236,8 +255,7 @@ def contrast_panel(entry):
         for side in kinds:
             if row[side]:
                 kinds[side][row["kind"]] = row[side]
-    places = PlaceTree()
-    totals = _window_totals(window, entry, places)
+    totals = _window_totals(window, entry)
     sides = {
         side: _side(
             window, entry, side, sum(kinds[side].values()), kinds[side], totals[side], other
