@@ -233,6 +233,8 @@ class Actor(Versioned):
 
     class Meta:
         ordering = ["name"]
+        # Lists and pages of actors by name read it in order, however many there are.
+        indexes = [models.Index(fields=["name", "id"], name="actor_name_order")]
 
     def __str__(self):
         return self.name
@@ -393,6 +395,8 @@ class Place(Versioned):
 
     class Meta:
         ordering = ["name"]
+        # The API's list and the sitemap read places by name in order, however many.
+        indexes = [models.Index(fields=["name", "id"], name="place_name_order")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
