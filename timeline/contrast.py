@@ -9,6 +9,7 @@ CONTRAST_LIST_LIMIT cards a side.
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import (
@@ -104,6 +105,27 @@ def contrast_summary(entries, track, *, places):
     return summary_text(len(entries), kinds, totals, track)
 
 
+@dataclass(frozen=True)
+class WindowFigure:
+    """A figure as the window's totals read it: a row, not a model instance (a dense window
+    holds thousands, and building three models for each cost more than the query)."""
+
+    pk: int
+    entry_id: int
+    metric: str
+    scope_id: int | None
+    breakdown: str
+    best: int
+    qualifier: str
+    as_of: dt.datetime
+    marked_error_at: dt.datetime | None
+    occurred_at: dt.datetime  # the entry's
+    scope_path: str | None
+
+    number_key = property(Figure.number_key.fget)
+    is_error = property(Figure.is_error.fget)
+
+
 class ScopeAncestry:
     """The ancestors of the figures' scopes, from the paths stored on them: what
     counted_once asks of a PlaceTree, without reading every place."""
@@ -113,7 +135,7 @@ class ScopeAncestry:
         for figure in figures:
             if figure.scope_id is not None and figure.scope_id not in self.ancestry:
                 self.ancestry[figure.scope_id] = {
-                    int(pk) for pk in path_ids(figure.scope.path)[:-1]
+                    int(pk) for pk in path_ids(figure.scope_path)[:-1]
                 }
 
     def ancestors(self, place_id):
@@ -124,13 +146,13 @@ def _window_totals(window, entry):
     """{"before"/"after": {metric: (qualifier, number)}} over every entry in the window: one
     query reading the figures for the headline metrics (with their scopes' paths, which
     say what lies inside what), counted once per entry."""
-    figures = (
+    rows = (
         Figure.objects.filter(
             entry__in=window.values("pk"),
             metric__in=[metric for metric, _ in TOTAL_METRICS],
         )
-        .select_related("entry", "scope")
-        .only(
+        .order_by()
+        .values_list(
             "id",
             "entry_id",
             "metric",
@@ -143,16 +165,14 @@ def _window_totals(window, entry):
             "entry__occurred_at",
             "scope__path",
         )
-        .order_by()
     )
+    figures = [WindowFigure(*row) for row in rows]
     places = ScopeAncestry(figures)
     by_entry = defaultdict(list)
     sides = {}
     for figure in figures:
         by_entry[figure.entry_id].append(figure)
-        sides[figure.entry_id] = (
-            "before" if figure.entry.occurred_at < entry.occurred_at else "after"
-        )
+        sides[figure.entry_id] = "before" if figure.occurred_at < entry.occurred_at else "after"
     counted = {"before": defaultdict(list), "after": defaultdict(list)}
     for entry_id, group in by_entry.items():
         current = current_of(group)
