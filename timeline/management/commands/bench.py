@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand
 from django.db import connection
@@ -74,6 +75,8 @@ def surfaces():
         "api entries region": f"/api/v1/entries/?place={region.slug}",
         "api claims": "/api/v1/claims/",
         "api claims search": "/api/v1/claims/?search=strike",
+        # A town's name is in its claims' paraphrases: a rare term.
+        "api claims search rare": f"/api/v1/claims/?{urlencode({'search': town.name})}",
         "api claims far end": "/api/v1/claims/?ordering=id",
         "api figures": "/api/v1/figures/",
         "api figures far end": "/api/v1/figures/?ordering=as_of",
