@@ -1,6 +1,8 @@
 from django.core.management import call_command
+from django.db import connection
 
 from timeline.models import Claim, Entry, Figure, Place, PlaceAlias
+from timeline.search import search_entries, search_index_rebuild
 
 
 def _snapshot():
@@ -53,3 +55,23 @@ def test_generate_entries_is_deterministic_and_adds_beside_earlier_runs(db):
     assert _snapshot() == first
     call_command("generate_entries", "50", "--seed", "7", verbosity=0)
     assert Entry.objects.filter(slug__startswith="gen7-").count() == 250
+
+
+def _search_index():
+    sql = {
+        "sqlite": "SELECT rowid, document FROM timeline_entry_fts",
+        "postgresql": "SELECT entry_id, document::text FROM timeline_entrysearch",
+    }[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())
+
+
+def test_generated_entries_are_indexed_for_search_as_the_triggers_would_index_them(db):
+    call_command("generate_entries", "120", "--seed", "5", verbosity=0)
+    indexed = _search_index()
+    assert set(indexed) == set(Entry.objects.values_list("pk", flat=True))
+    search_index_rebuild()
+    assert _search_index() == indexed
+    claim = Claim.objects.filter(entry__status="published").exclude(quote="").first()
+    assert claim.entry in search_entries(Entry.objects.published(), f'"{claim.quote}"')

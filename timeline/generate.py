@@ -31,6 +31,7 @@ from .models import (
     Track,
     name_key,
 )
+from .search import search_index_deferred
 
 PREFIX = "gen"
 BATCH = 5000
@@ -256,8 +257,13 @@ def generate_entries(n, *, seed=0, towns=None, actors=None, progress=None):
     written = 0
     while written < n:
         size = min(BATCH, n - written)
-        with transaction.atomic():
-            _batch(rng, offset + written, size, tag, leaves, regions, people, sources, dataset)
+        # The search index's per-row triggers would re-index an entry for each of its links
+        # and claims as they are written: once per entry at the batch's end instead.
+        with transaction.atomic(), search_index_deferred() as index:
+            entries = _batch(
+                rng, offset + written, size, tag, leaves, regions, people, sources, dataset
+            )
+            index.add(entry.pk for entry in entries)
         written += size
         if progress:
             progress(written)

@@ -9,6 +9,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -17,1946 +18,504 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Entry",
+            name='Entry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(help_text="A plain, factual headline.", max_length=200)),
-                (
-                    "slug",
-                    models.SlugField(
-                        help_text="The entry's web address (/entries/<slug>/). Do not change it once published: links to it would break.",
-                        max_length=200,
-                        unique=True,
-                    ),
-                ),
-                (
-                    "summary",
-                    models.TextField(
-                        help_text="What happened, in two to four neutral sentences. Shown on the timeline."
-                    ),
-                ),
-                (
-                    "track",
-                    models.CharField(
-                        choices=[("diplomacy", "Diplomacy"), ("military", "Military")],
-                        help_text="Diplomacy: what was said or agreed about peace. Military: what was done by force.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("talks", "Talks"),
-                            ("statement", "Statement"),
-                            ("proposal", "Proposal"),
-                            ("agreement", "Agreement"),
-                            ("missile_strike", "Missile strike"),
-                            ("drone_strike", "Drone strike"),
-                            ("combined_strike", "Combined missile and drone strike"),
-                            ("infrastructure_strike", "Strike on infrastructure"),
-                            ("cross_border_strike", "Cross-border strike"),
-                            ("interception_report", "Interception report"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("published", "Published"),
-                        ],
-                        default="draft",
-                        help_text="Only published entries are public. Publishing needs the publish permission.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "occurred_at",
-                    models.DateTimeField(
-                        help_text="When it happened (Kyiv time). With a coarse precision, give the start of the period: the day at 00:00, the part of the day at its first hour."
-                    ),
-                ),
-                (
-                    "precision",
-                    models.CharField(
-                        choices=[
-                            ("exact", "Exact time"),
-                            ("part_of_day", "Part of the day"),
-                            ("day", "Day"),
-                            ("several_days", "Several days"),
-                            ("week", "Week"),
-                            ("month", "Month"),
-                        ],
-                        default="day",
-                        help_text="How precisely the time is known. Readers see the time only to this precision.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "ended_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="When it ended, for events that span time (a weekend of talks).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "time_note",
-                    models.CharField(
-                        blank=True,
-                        help_text="Shown beside the time: how it was established, e.g. “Date inferred: the source gives the weekday only.”",
-                        max_length=300,
-                    ),
-                ),
-                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
-                (
-                    "created_at",
-                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(help_text='A plain, factual headline.', max_length=200)),
+                ('slug', models.SlugField(help_text="The entry's web address (/entries/<slug>/). Do not change it once published: links to it would break.", max_length=200, unique=True)),
+                ('summary', models.TextField(help_text='What happened, in two to four neutral sentences. Shown on the timeline.')),
+                ('track', models.CharField(choices=[('diplomacy', 'Diplomacy'), ('military', 'Military')], help_text='Diplomacy: what was said or agreed about peace. Military: what was done by force.', max_length=16)),
+                ('kind', models.CharField(choices=[('talks', 'Talks'), ('statement', 'Statement'), ('proposal', 'Proposal'), ('agreement', 'Agreement'), ('missile_strike', 'Missile strike'), ('drone_strike', 'Drone strike'), ('combined_strike', 'Combined missile and drone strike'), ('infrastructure_strike', 'Strike on infrastructure'), ('cross_border_strike', 'Cross-border strike'), ('interception_report', 'Interception report')], max_length=32)),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], default='draft', help_text='Only published entries are public. Publishing needs the publish permission.', max_length=16)),
+                ('occurred_at', models.DateTimeField(help_text='When it happened (Kyiv time). With a coarse precision, give the start of the period: the day at 00:00, the part of the day at its first hour.')),
+                ('precision', models.CharField(choices=[('exact', 'Exact time'), ('part_of_day', 'Part of the day'), ('day', 'Day'), ('several_days', 'Several days'), ('week', 'Week'), ('month', 'Month')], default='day', help_text='How precisely the time is known. Readers see the time only to this precision.', max_length=16)),
+                ('ended_at', models.DateTimeField(blank=True, help_text='When it ended, for events that span time (a weekend of talks).', null=True)),
+                ('time_note', models.CharField(blank=True, help_text='Shown beside the time: how it was established, e.g. “Date inferred: the source gives the weekday only.”', max_length=300)),
+                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "verbose_name_plural": "entries",
-                "ordering": ["-occurred_at", "-id"],
-                "permissions": [("publish_entry", "Can publish and unpublish entries")],
+                'verbose_name_plural': 'entries',
+                'ordering': ['-occurred_at', '-id'],
+                'permissions': [('publish_entry', 'Can publish and unpublish entries')],
             },
         ),
         migrations.CreateModel(
-            name="Source",
+            name='Source',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "title",
-                    models.CharField(
-                        help_text="The document's own headline or title.", max_length=300
-                    ),
-                ),
-                ("publisher", models.CharField(blank=True, max_length=200)),
-                (
-                    "url",
-                    models.URLField(
-                        blank=True,
-                        help_text="Where readers can read the document. Leave empty rather than guess.",
-                        max_length=500,
-                    ),
-                ),
-                (
-                    "archive_url",
-                    models.URLField(
-                        blank=True,
-                        help_text="A permanent archived copy, if one exists.",
-                        max_length=500,
-                    ),
-                ),
-                (
-                    "source_type",
-                    models.CharField(
-                        choices=[
-                            ("official_statement", "Official statement"),
-                            ("news_report", "News report"),
-                            ("social_media", "Social media"),
-                            ("anonymous_official", "Anonymous official"),
-                            ("other", "Other"),
-                        ],
-                        default="news_report",
-                        max_length=24,
-                    ),
-                ),
-                ("published_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "accessed_at",
-                    models.DateTimeField(
-                        blank=True, help_text="When an editor last read the document.", null=True
-                    ),
-                ),
-                (
-                    "notes",
-                    models.TextField(
-                        blank=True,
-                        help_text="What readers should know about this source (shown with it).",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(help_text="The document's own headline or title.", max_length=300)),
+                ('publisher', models.CharField(blank=True, max_length=200)),
+                ('url', models.URLField(blank=True, help_text='Where readers can read the document. Leave empty rather than guess.', max_length=500)),
+                ('archive_url', models.URLField(blank=True, help_text='A permanent archived copy, if one exists.', max_length=500)),
+                ('source_type', models.CharField(choices=[('official_statement', 'Official statement'), ('news_report', 'News report'), ('social_media', 'Social media'), ('anonymous_official', 'Anonymous official'), ('other', 'Other')], default='news_report', max_length=24)),
+                ('published_at', models.DateTimeField(blank=True, null=True)),
+                ('accessed_at', models.DateTimeField(blank=True, help_text='When an editor last read the document.', null=True)),
+                ('notes', models.TextField(blank=True, help_text='What readers should know about this source (shown with it).')),
             ],
             options={
-                "ordering": ["title"],
+                'ordering': ['title'],
             },
         ),
         migrations.CreateModel(
-            name="Actor",
+            name='Actor',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "name",
-                    models.CharField(
-                        help_text="The name readers see, e.g. “Kyiv City Military Administration”.",
-                        max_length=200,
-                    ),
-                ),
-                (
-                    "slug",
-                    models.SlugField(
-                        help_text="Used in the actor's web address (/actors/<slug>/). Keep it stable.",
-                        max_length=200,
-                        unique=True,
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("state", "State"),
-                            ("government_body", "Government body"),
-                            ("official", "Person or official"),
-                            ("armed_force", "Armed force"),
-                            ("local_authority", "City or regional authority"),
-                            ("international_organisation", "International organisation"),
-                            ("media", "Media"),
-                            ("group", "Group of people"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "side",
-                    models.CharField(
-                        choices=[
-                            ("russia", "Russia"),
-                            ("ukraine", "Ukraine"),
-                            ("third_party", "Third party"),
-                        ],
-                        default="third_party",
-                        help_text="Which side of the war the actor belongs to. Claims by Russia or Ukraine are marked to readers as claims by a party to the conflict.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "country",
-                    models.CharField(
-                        blank=True,
-                        help_text="Country the actor belongs to, if any.",
-                        max_length=100,
-                    ),
-                ),
-                (
-                    "aliases",
-                    models.TextField(
-                        blank=True,
-                        help_text="Other names, one per line. Searched, not shown as the name.",
-                    ),
-                ),
-                (
-                    "description",
-                    models.TextField(blank=True, help_text="One or two neutral sentences."),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="The body this actor belongs to: Trump administration → United States; Kyiv City Military Administration → Ukraine.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="children",
-                        to="timeline.actor",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(help_text='The name readers see, e.g. “Kyiv City Military Administration”.', max_length=200)),
+                ('slug', models.SlugField(help_text="Used in the actor's web address (/actors/<slug>/). Keep it stable.", max_length=200, unique=True)),
+                ('kind', models.CharField(choices=[('state', 'State'), ('government_body', 'Government body'), ('official', 'Person or official'), ('armed_force', 'Armed force'), ('local_authority', 'City or regional authority'), ('international_organisation', 'International organisation'), ('media', 'Media'), ('group', 'Group of people')], max_length=32)),
+                ('side', models.CharField(choices=[('russia', 'Russia'), ('ukraine', 'Ukraine'), ('third_party', 'Third party')], default='third_party', help_text='Which side of the war the actor belongs to. Claims by Russia or Ukraine are marked to readers as claims by a party to the conflict.', max_length=16)),
+                ('country', models.CharField(blank=True, help_text='Country the actor belongs to, if any.', max_length=100)),
+                ('aliases', models.TextField(blank=True, help_text='Other names, one per line. Searched, not shown as the name.')),
+                ('description', models.TextField(blank=True, help_text='One or two neutral sentences.')),
+                ('parent', models.ForeignKey(blank=True, help_text='The body this actor belongs to: Trump administration → United States; Kyiv City Military Administration → Ukraine.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='timeline.actor')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Claim",
+            name='Claim',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "said_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="When the claim was made, if known (Kyiv time).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "quote",
-                    models.TextField(
-                        blank=True,
-                        help_text="The claimant's exact words, only where the source quotes them. No quotation marks.",
-                    ),
-                ),
-                (
-                    "paraphrase",
-                    models.TextField(help_text="A neutral paraphrase of what was claimed."),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("factual", "Factual assertion"),
-                            ("figure", "Figure"),
-                            ("characterisation", "Characterisation"),
-                            ("prediction", "Prediction or promise"),
-                            ("accusation", "Accusation"),
-                            ("position", "Position"),
-                        ],
-                        max_length=24,
-                    ),
-                ),
-                (
-                    "assessment",
-                    models.CharField(
-                        choices=[
-                            ("unverified", "Unverified"),
-                            ("corroborated", "Corroborated"),
-                            ("disputed", "Disputed"),
-                            ("contradicted", "Contradicted"),
-                            ("false", "False"),
-                            ("retracted", "Retracted"),
-                        ],
-                        default="unverified",
-                        help_text="How the claim stands against the evidence. Anything but “unverified” needs a date and a reason readers can check.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "assessed_on",
-                    models.DateField(blank=True, help_text="When the grade was given.", null=True),
-                ),
-                (
-                    "assessment_reason",
-                    models.TextField(
-                        blank=True, help_text="Why the claim has this grade, shown to readers."
-                    ),
-                ),
-                (
-                    "position",
-                    models.PositiveSmallIntegerField(
-                        default=0, help_text="Order of the claim within its entry."
-                    ),
-                ),
-                (
-                    "claimant",
-                    models.ForeignKey(
-                        help_text="Who made the claim.",
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="claims",
-                        to="timeline.actor",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="claims",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "sources",
-                    models.ManyToManyField(
-                        help_text="Where the claim is reported. At least one.",
-                        related_name="claims",
-                        to="timeline.source",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('said_at', models.DateTimeField(blank=True, help_text='When the claim was made, if known (Kyiv time).', null=True)),
+                ('quote', models.TextField(blank=True, help_text="The claimant's exact words, only where the source quotes them. No quotation marks.")),
+                ('paraphrase', models.TextField(help_text='A neutral paraphrase of what was claimed.')),
+                ('kind', models.CharField(choices=[('factual', 'Factual assertion'), ('figure', 'Figure'), ('characterisation', 'Characterisation'), ('prediction', 'Prediction or promise'), ('accusation', 'Accusation'), ('position', 'Position')], max_length=24)),
+                ('assessment', models.CharField(choices=[('unverified', 'Unverified'), ('corroborated', 'Corroborated'), ('disputed', 'Disputed'), ('contradicted', 'Contradicted'), ('false', 'False'), ('retracted', 'Retracted')], default='unverified', help_text='How the claim stands against the evidence. Anything but “unverified” needs a date and a reason readers can check.', max_length=16)),
+                ('assessed_on', models.DateField(blank=True, help_text='When the grade was given.', null=True)),
+                ('assessment_reason', models.TextField(blank=True, help_text='Why the claim has this grade, shown to readers.')),
+                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order of the claim within its entry.')),
+                ('claimant', models.ForeignKey(help_text='Who made the claim.', on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='timeline.actor')),
+                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='timeline.entry')),
+                ('sources', models.ManyToManyField(help_text='Where the claim is reported. At least one.', related_name='claims', to='timeline.source')),
             ],
             options={
-                "ordering": ["entry", "position", "id"],
+                'ordering': ['entry', 'position', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="EntryActor",
+            name='EntryActor',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("initiator", "Initiator"),
-                            ("target", "Target"),
-                            ("speaker", "Speaker"),
-                            ("mediator", "Mediator"),
-                            ("party", "Party"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="entry_roles",
-                        to="timeline.actor",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="entry_actors",
-                        to="timeline.entry",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('initiator', 'Initiator'), ('target', 'Target'), ('speaker', 'Speaker'), ('mediator', 'Mediator'), ('party', 'Party')], max_length=16)),
+                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entry_roles', to='timeline.actor')),
+                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entry_actors', to='timeline.entry')),
             ],
             options={
-                "verbose_name": "actor in entry",
-                "verbose_name_plural": "actors in entry",
-                "ordering": ["entry", "role", "actor__name"],
+                'verbose_name': 'actor in entry',
+                'verbose_name_plural': 'actors in entry',
+                'ordering': ['entry', 'role', 'actor__name'],
             },
         ),
         migrations.AddField(
-            model_name="entry",
-            name="actors",
-            field=models.ManyToManyField(
-                blank=True,
-                related_name="entries",
-                through="timeline.EntryActor",
-                to="timeline.actor",
-            ),
+            model_name='entry',
+            name='actors',
+            field=models.ManyToManyField(blank=True, related_name='entries', through='timeline.EntryActor', to='timeline.actor'),
         ),
         migrations.CreateModel(
-            name="EntryLink",
+            name='EntryLink',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("responds_to", "Responds to"),
-                            ("retaliation_for", "Retaliation for"),
-                            ("follows", "Follows"),
-                            ("contradicts", "Contradicts"),
-                            ("context", "Context for"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=300)),
-                (
-                    "from_entry",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="links_out",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "to_entry",
-                    models.ForeignKey(
-                        help_text="The entry this one responds to, retaliates for, follows…",
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="links_in",
-                        to="timeline.entry",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('responds_to', 'Responds to'), ('retaliation_for', 'Retaliation for'), ('follows', 'Follows'), ('contradicts', 'Contradicts'), ('context', 'Context for')], max_length=16)),
+                ('note', models.CharField(blank=True, max_length=300)),
+                ('from_entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='timeline.entry')),
+                ('to_entry', models.ForeignKey(help_text='The entry this one responds to, retaliates for, follows…', on_delete=django.db.models.deletion.CASCADE, related_name='links_in', to='timeline.entry')),
             ],
             options={
-                "ordering": ["kind", "id"],
+                'ordering': ['kind', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalActor",
+            name='HistoricalActor',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "name",
-                    models.CharField(
-                        help_text="The name readers see, e.g. “Kyiv City Military Administration”.",
-                        max_length=200,
-                    ),
-                ),
-                (
-                    "slug",
-                    models.SlugField(
-                        help_text="Used in the actor's web address (/actors/<slug>/). Keep it stable.",
-                        max_length=200,
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("state", "State"),
-                            ("government_body", "Government body"),
-                            ("official", "Person or official"),
-                            ("armed_force", "Armed force"),
-                            ("local_authority", "City or regional authority"),
-                            ("international_organisation", "International organisation"),
-                            ("media", "Media"),
-                            ("group", "Group of people"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "side",
-                    models.CharField(
-                        choices=[
-                            ("russia", "Russia"),
-                            ("ukraine", "Ukraine"),
-                            ("third_party", "Third party"),
-                        ],
-                        default="third_party",
-                        help_text="Which side of the war the actor belongs to. Claims by Russia or Ukraine are marked to readers as claims by a party to the conflict.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "country",
-                    models.CharField(
-                        blank=True,
-                        help_text="Country the actor belongs to, if any.",
-                        max_length=100,
-                    ),
-                ),
-                (
-                    "aliases",
-                    models.TextField(
-                        blank=True,
-                        help_text="Other names, one per line. Searched, not shown as the name.",
-                    ),
-                ),
-                (
-                    "description",
-                    models.TextField(blank=True, help_text="One or two neutral sentences."),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="The body this actor belongs to: Trump administration → United States; Kyiv City Military Administration → Ukraine.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.actor",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('name', models.CharField(help_text='The name readers see, e.g. “Kyiv City Military Administration”.', max_length=200)),
+                ('slug', models.SlugField(help_text="Used in the actor's web address (/actors/<slug>/). Keep it stable.", max_length=200)),
+                ('kind', models.CharField(choices=[('state', 'State'), ('government_body', 'Government body'), ('official', 'Person or official'), ('armed_force', 'Armed force'), ('local_authority', 'City or regional authority'), ('international_organisation', 'International organisation'), ('media', 'Media'), ('group', 'Group of people')], max_length=32)),
+                ('side', models.CharField(choices=[('russia', 'Russia'), ('ukraine', 'Ukraine'), ('third_party', 'Third party')], default='third_party', help_text='Which side of the war the actor belongs to. Claims by Russia or Ukraine are marked to readers as claims by a party to the conflict.', max_length=16)),
+                ('country', models.CharField(blank=True, help_text='Country the actor belongs to, if any.', max_length=100)),
+                ('aliases', models.TextField(blank=True, help_text='Other names, one per line. Searched, not shown as the name.')),
+                ('description', models.TextField(blank=True, help_text='One or two neutral sentences.')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('parent', models.ForeignKey(blank=True, db_constraint=False, help_text='The body this actor belongs to: Trump administration → United States; Kyiv City Military Administration → Ukraine.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.actor')),
             ],
             options={
-                "verbose_name": "historical actor",
-                "verbose_name_plural": "historical actors",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical actor',
+                'verbose_name_plural': 'historical actors',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalClaim",
+            name='HistoricalClaim',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "said_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="When the claim was made, if known (Kyiv time).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "quote",
-                    models.TextField(
-                        blank=True,
-                        help_text="The claimant's exact words, only where the source quotes them. No quotation marks.",
-                    ),
-                ),
-                (
-                    "paraphrase",
-                    models.TextField(help_text="A neutral paraphrase of what was claimed."),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("factual", "Factual assertion"),
-                            ("figure", "Figure"),
-                            ("characterisation", "Characterisation"),
-                            ("prediction", "Prediction or promise"),
-                            ("accusation", "Accusation"),
-                            ("position", "Position"),
-                        ],
-                        max_length=24,
-                    ),
-                ),
-                (
-                    "assessment",
-                    models.CharField(
-                        choices=[
-                            ("unverified", "Unverified"),
-                            ("corroborated", "Corroborated"),
-                            ("disputed", "Disputed"),
-                            ("contradicted", "Contradicted"),
-                            ("false", "False"),
-                            ("retracted", "Retracted"),
-                        ],
-                        default="unverified",
-                        help_text="How the claim stands against the evidence. Anything but “unverified” needs a date and a reason readers can check.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "assessed_on",
-                    models.DateField(blank=True, help_text="When the grade was given.", null=True),
-                ),
-                (
-                    "assessment_reason",
-                    models.TextField(
-                        blank=True, help_text="Why the claim has this grade, shown to readers."
-                    ),
-                ),
-                (
-                    "position",
-                    models.PositiveSmallIntegerField(
-                        default=0, help_text="Order of the claim within its entry."
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "claimant",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="Who made the claim.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.actor",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('said_at', models.DateTimeField(blank=True, help_text='When the claim was made, if known (Kyiv time).', null=True)),
+                ('quote', models.TextField(blank=True, help_text="The claimant's exact words, only where the source quotes them. No quotation marks.")),
+                ('paraphrase', models.TextField(help_text='A neutral paraphrase of what was claimed.')),
+                ('kind', models.CharField(choices=[('factual', 'Factual assertion'), ('figure', 'Figure'), ('characterisation', 'Characterisation'), ('prediction', 'Prediction or promise'), ('accusation', 'Accusation'), ('position', 'Position')], max_length=24)),
+                ('assessment', models.CharField(choices=[('unverified', 'Unverified'), ('corroborated', 'Corroborated'), ('disputed', 'Disputed'), ('contradicted', 'Contradicted'), ('false', 'False'), ('retracted', 'Retracted')], default='unverified', help_text='How the claim stands against the evidence. Anything but “unverified” needs a date and a reason readers can check.', max_length=16)),
+                ('assessed_on', models.DateField(blank=True, help_text='When the grade was given.', null=True)),
+                ('assessment_reason', models.TextField(blank=True, help_text='Why the claim has this grade, shown to readers.')),
+                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order of the claim within its entry.')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('claimant', models.ForeignKey(blank=True, db_constraint=False, help_text='Who made the claim.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.actor')),
+                ('entry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.entry')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical claim",
-                "verbose_name_plural": "historical claims",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical claim',
+                'verbose_name_plural': 'historical claims',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalClaimEvidence",
+            name='HistoricalClaimEvidence',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "relation",
-                    models.CharField(
-                        choices=[("supports", "Supports"), ("contradicts", "Contradicts")],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "note",
-                    models.CharField(
-                        blank=True, help_text="How it bears on the claim.", max_length=300
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.claim",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="An entry that supports or contradicts the claim…",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "other_claim",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="…or another claim that does. Give one of the two.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.claim",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('relation', models.CharField(choices=[('supports', 'Supports'), ('contradicts', 'Contradicts')], max_length=16)),
+                ('note', models.CharField(blank=True, help_text='How it bears on the claim.', max_length=300)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.claim')),
+                ('entry', models.ForeignKey(blank=True, db_constraint=False, help_text='An entry that supports or contradicts the claim…', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.entry')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('other_claim', models.ForeignKey(blank=True, db_constraint=False, help_text='…or another claim that does. Give one of the two.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.claim')),
             ],
             options={
-                "verbose_name": "historical claim evidence",
-                "verbose_name_plural": "historical claim evidence",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical claim evidence',
+                'verbose_name_plural': 'historical claim evidence',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalEntry",
+            name='HistoricalEntry',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(help_text="A plain, factual headline.", max_length=200)),
-                (
-                    "slug",
-                    models.SlugField(
-                        help_text="The entry's web address (/entries/<slug>/). Do not change it once published: links to it would break.",
-                        max_length=200,
-                    ),
-                ),
-                (
-                    "summary",
-                    models.TextField(
-                        help_text="What happened, in two to four neutral sentences. Shown on the timeline."
-                    ),
-                ),
-                (
-                    "track",
-                    models.CharField(
-                        choices=[("diplomacy", "Diplomacy"), ("military", "Military")],
-                        help_text="Diplomacy: what was said or agreed about peace. Military: what was done by force.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("talks", "Talks"),
-                            ("statement", "Statement"),
-                            ("proposal", "Proposal"),
-                            ("agreement", "Agreement"),
-                            ("missile_strike", "Missile strike"),
-                            ("drone_strike", "Drone strike"),
-                            ("combined_strike", "Combined missile and drone strike"),
-                            ("infrastructure_strike", "Strike on infrastructure"),
-                            ("cross_border_strike", "Cross-border strike"),
-                            ("interception_report", "Interception report"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("published", "Published"),
-                        ],
-                        default="draft",
-                        help_text="Only published entries are public. Publishing needs the publish permission.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "occurred_at",
-                    models.DateTimeField(
-                        help_text="When it happened (Kyiv time). With a coarse precision, give the start of the period: the day at 00:00, the part of the day at its first hour."
-                    ),
-                ),
-                (
-                    "precision",
-                    models.CharField(
-                        choices=[
-                            ("exact", "Exact time"),
-                            ("part_of_day", "Part of the day"),
-                            ("day", "Day"),
-                            ("several_days", "Several days"),
-                            ("week", "Week"),
-                            ("month", "Month"),
-                        ],
-                        default="day",
-                        help_text="How precisely the time is known. Readers see the time only to this precision.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "ended_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="When it ended, for events that span time (a weekend of talks).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "time_note",
-                    models.CharField(
-                        blank=True,
-                        help_text="Shown beside the time: how it was established, e.g. “Date inferred: the source gives the weekday only.”",
-                        max_length=300,
-                    ),
-                ),
-                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
-                (
-                    "created_at",
-                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
-                ),
-                ("updated_at", models.DateTimeField(blank=True, editable=False)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('title', models.CharField(help_text='A plain, factual headline.', max_length=200)),
+                ('slug', models.SlugField(help_text="The entry's web address (/entries/<slug>/). Do not change it once published: links to it would break.", max_length=200)),
+                ('summary', models.TextField(help_text='What happened, in two to four neutral sentences. Shown on the timeline.')),
+                ('track', models.CharField(choices=[('diplomacy', 'Diplomacy'), ('military', 'Military')], help_text='Diplomacy: what was said or agreed about peace. Military: what was done by force.', max_length=16)),
+                ('kind', models.CharField(choices=[('talks', 'Talks'), ('statement', 'Statement'), ('proposal', 'Proposal'), ('agreement', 'Agreement'), ('missile_strike', 'Missile strike'), ('drone_strike', 'Drone strike'), ('combined_strike', 'Combined missile and drone strike'), ('infrastructure_strike', 'Strike on infrastructure'), ('cross_border_strike', 'Cross-border strike'), ('interception_report', 'Interception report')], max_length=32)),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], default='draft', help_text='Only published entries are public. Publishing needs the publish permission.', max_length=16)),
+                ('occurred_at', models.DateTimeField(help_text='When it happened (Kyiv time). With a coarse precision, give the start of the period: the day at 00:00, the part of the day at its first hour.')),
+                ('precision', models.CharField(choices=[('exact', 'Exact time'), ('part_of_day', 'Part of the day'), ('day', 'Day'), ('several_days', 'Several days'), ('week', 'Week'), ('month', 'Month')], default='day', help_text='How precisely the time is known. Readers see the time only to this precision.', max_length=16)),
+                ('ended_at', models.DateTimeField(blank=True, help_text='When it ended, for events that span time (a weekend of talks).', null=True)),
+                ('time_note', models.CharField(blank=True, help_text='Shown beside the time: how it was established, e.g. “Date inferred: the source gives the weekday only.”', max_length=300)),
+                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('updated_at', models.DateTimeField(blank=True, editable=False)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical entry",
-                "verbose_name_plural": "historical entries",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical entry',
+                'verbose_name_plural': 'historical entries',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalEntryActor",
+            name='HistoricalEntryActor',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("initiator", "Initiator"),
-                            ("target", "Target"),
-                            ("speaker", "Speaker"),
-                            ("mediator", "Mediator"),
-                            ("party", "Party"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.actor",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('role', models.CharField(choices=[('initiator', 'Initiator'), ('target', 'Target'), ('speaker', 'Speaker'), ('mediator', 'Mediator'), ('party', 'Party')], max_length=16)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.actor')),
+                ('entry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.entry')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical actor in entry",
-                "verbose_name_plural": "historical actors in entry",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical actor in entry',
+                'verbose_name_plural': 'historical actors in entry',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalEntryLink",
+            name='HistoricalEntryLink',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("responds_to", "Responds to"),
-                            ("retaliation_for", "Retaliation for"),
-                            ("follows", "Follows"),
-                            ("contradicts", "Contradicts"),
-                            ("context", "Context for"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=300)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "from_entry",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "to_entry",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="The entry this one responds to, retaliates for, follows…",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.entry",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('responds_to', 'Responds to'), ('retaliation_for', 'Retaliation for'), ('follows', 'Follows'), ('contradicts', 'Contradicts'), ('context', 'Context for')], max_length=16)),
+                ('note', models.CharField(blank=True, max_length=300)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('from_entry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.entry')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('to_entry', models.ForeignKey(blank=True, db_constraint=False, help_text='The entry this one responds to, retaliates for, follows…', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.entry')),
             ],
             options={
-                "verbose_name": "historical entry link",
-                "verbose_name_plural": "historical entry links",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical entry link',
+                'verbose_name_plural': 'historical entry links',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalSource",
+            name='HistoricalSource',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "title",
-                    models.CharField(
-                        help_text="The document's own headline or title.", max_length=300
-                    ),
-                ),
-                ("publisher", models.CharField(blank=True, max_length=200)),
-                (
-                    "url",
-                    models.URLField(
-                        blank=True,
-                        help_text="Where readers can read the document. Leave empty rather than guess.",
-                        max_length=500,
-                    ),
-                ),
-                (
-                    "archive_url",
-                    models.URLField(
-                        blank=True,
-                        help_text="A permanent archived copy, if one exists.",
-                        max_length=500,
-                    ),
-                ),
-                (
-                    "source_type",
-                    models.CharField(
-                        choices=[
-                            ("official_statement", "Official statement"),
-                            ("news_report", "News report"),
-                            ("social_media", "Social media"),
-                            ("anonymous_official", "Anonymous official"),
-                            ("other", "Other"),
-                        ],
-                        default="news_report",
-                        max_length=24,
-                    ),
-                ),
-                ("published_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "accessed_at",
-                    models.DateTimeField(
-                        blank=True, help_text="When an editor last read the document.", null=True
-                    ),
-                ),
-                (
-                    "notes",
-                    models.TextField(
-                        blank=True,
-                        help_text="What readers should know about this source (shown with it).",
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('title', models.CharField(help_text="The document's own headline or title.", max_length=300)),
+                ('publisher', models.CharField(blank=True, max_length=200)),
+                ('url', models.URLField(blank=True, help_text='Where readers can read the document. Leave empty rather than guess.', max_length=500)),
+                ('archive_url', models.URLField(blank=True, help_text='A permanent archived copy, if one exists.', max_length=500)),
+                ('source_type', models.CharField(choices=[('official_statement', 'Official statement'), ('news_report', 'News report'), ('social_media', 'Social media'), ('anonymous_official', 'Anonymous official'), ('other', 'Other')], default='news_report', max_length=24)),
+                ('published_at', models.DateTimeField(blank=True, null=True)),
+                ('accessed_at', models.DateTimeField(blank=True, help_text='When an editor last read the document.', null=True)),
+                ('notes', models.TextField(blank=True, help_text='What readers should know about this source (shown with it).')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical source",
-                "verbose_name_plural": "historical sources",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical source',
+                'verbose_name_plural': 'historical sources',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="Place",
+            name='Place',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "slug",
-                    models.SlugField(
-                        help_text="Used in the place's web address (/places/<slug>/).",
-                        max_length=200,
-                        unique=True,
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("country", "Country"),
-                            ("region", "Region (oblast)"),
-                            ("city", "City"),
-                            ("district", "District"),
-                            ("site", "Site"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "latitude",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=6,
-                        max_digits=9,
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(-90),
-                            django.core.validators.MaxValueValidator(90),
-                        ],
-                    ),
-                ),
-                (
-                    "longitude",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=6,
-                        max_digits=9,
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(-180),
-                            django.core.validators.MaxValueValidator(180),
-                        ],
-                    ),
-                ),
-                (
-                    "coordinate_precision",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("exact", "Exact location"),
-                            ("near", "Near the location (within a few km)"),
-                            ("city", "City centre"),
-                            ("region", "Centre of the region"),
-                        ],
-                        help_text="How close the coordinates are to where things happened. Leave empty when there are no coordinates.",
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="The place this one lies in: Pechersk → Kyiv → Ukraine.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="children",
-                        to="timeline.place",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('slug', models.SlugField(help_text="Used in the place's web address (/places/<slug>/).", max_length=200, unique=True)),
+                ('kind', models.CharField(choices=[('country', 'Country'), ('region', 'Region (oblast)'), ('city', 'City'), ('district', 'District'), ('site', 'Site')], max_length=16)),
+                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)])),
+                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)])),
+                ('coordinate_precision', models.CharField(blank=True, choices=[('exact', 'Exact location'), ('near', 'Near the location (within a few km)'), ('city', 'City centre'), ('region', 'Centre of the region')], help_text='How close the coordinates are to where things happened. Leave empty when there are no coordinates.', max_length=8)),
+                ('parent', models.ForeignKey(blank=True, help_text='The place this one lies in: Pechersk → Kyiv → Ukraine.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='timeline.place')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalPlace",
+            name='HistoricalPlace',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "slug",
-                    models.SlugField(
-                        help_text="Used in the place's web address (/places/<slug>/).",
-                        max_length=200,
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("country", "Country"),
-                            ("region", "Region (oblast)"),
-                            ("city", "City"),
-                            ("district", "District"),
-                            ("site", "Site"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "latitude",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=6,
-                        max_digits=9,
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(-90),
-                            django.core.validators.MaxValueValidator(90),
-                        ],
-                    ),
-                ),
-                (
-                    "longitude",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=6,
-                        max_digits=9,
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(-180),
-                            django.core.validators.MaxValueValidator(180),
-                        ],
-                    ),
-                ),
-                (
-                    "coordinate_precision",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("exact", "Exact location"),
-                            ("near", "Near the location (within a few km)"),
-                            ("city", "City centre"),
-                            ("region", "Centre of the region"),
-                        ],
-                        help_text="How close the coordinates are to where things happened. Leave empty when there are no coordinates.",
-                        max_length=8,
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="The place this one lies in: Pechersk → Kyiv → Ukraine.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.place",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('slug', models.SlugField(help_text="Used in the place's web address (/places/<slug>/).", max_length=200)),
+                ('kind', models.CharField(choices=[('country', 'Country'), ('region', 'Region (oblast)'), ('city', 'City'), ('district', 'District'), ('site', 'Site')], max_length=16)),
+                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)])),
+                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)])),
+                ('coordinate_precision', models.CharField(blank=True, choices=[('exact', 'Exact location'), ('near', 'Near the location (within a few km)'), ('city', 'City centre'), ('region', 'Centre of the region')], help_text='How close the coordinates are to where things happened. Leave empty when there are no coordinates.', max_length=8)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('parent', models.ForeignKey(blank=True, db_constraint=False, help_text='The place this one lies in: Pechersk → Kyiv → Ukraine.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.place')),
             ],
             options={
-                "verbose_name": "historical place",
-                "verbose_name_plural": "historical places",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical place',
+                'verbose_name_plural': 'historical places',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalEntry_places",
+            name='HistoricalEntry_places',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "history",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        to="timeline.historicalentry",
-                    ),
-                ),
-                (
-                    "place",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.place",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('entry', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.entry')),
+                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='timeline.historicalentry')),
+                ('place', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.place')),
             ],
             options={
-                "verbose_name": "HistoricalEntry_places",
+                'verbose_name': 'HistoricalEntry_places',
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name="entry",
-            name="places",
-            field=models.ManyToManyField(blank=True, related_name="entries", to="timeline.place"),
+            model_name='entry',
+            name='places',
+            field=models.ManyToManyField(blank=True, related_name='entries', to='timeline.place'),
         ),
         migrations.CreateModel(
-            name="HistoricalFigure",
+            name='HistoricalFigure',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "metric",
-                    models.CharField(
-                        choices=[
-                            ("killed", "Killed"),
-                            ("injured", "Injured"),
-                            ("missing", "Missing"),
-                            ("drones_launched", "Drones launched"),
-                            ("drones_intercepted", "Drones intercepted"),
-                            ("missiles_launched", "Missiles launched"),
-                            ("missiles_intercepted", "Missiles intercepted"),
-                            ("buildings_damaged", "Buildings damaged"),
-                            ("people_without_power", "People without power"),
-                        ],
-                        max_length=24,
-                    ),
-                ),
-                (
-                    "low",
-                    models.PositiveIntegerField(
-                        blank=True, help_text="Lowest reported value.", null=True
-                    ),
-                ),
-                ("best", models.PositiveIntegerField(help_text="The number readers see.")),
-                (
-                    "high",
-                    models.PositiveIntegerField(
-                        blank=True, help_text="Highest reported value.", null=True
-                    ),
-                ),
-                (
-                    "qualifier",
-                    models.CharField(
-                        choices=[
-                            ("exact", "Exactly"),
-                            ("at_least", "At least"),
-                            ("more_than", "More than"),
-                            ("about", "About"),
-                            ("up_to", "Up to"),
-                        ],
-                        default="exact",
-                        help_text="How the source words it: “at least 4”, “more than 7”.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "as_of",
-                    models.DateTimeField(
-                        help_text="When the number was reported (Kyiv time). A new report is a new figure: never edit an old one, so readers can see how the number changed."
-                    ),
-                ),
-                (
-                    "note",
-                    models.CharField(
-                        blank=True,
-                        help_text="Shown with the number, e.g. “including children”.",
-                        max_length=300,
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "reported_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="Who gave the number.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.actor",
-                    ),
-                ),
-                (
-                    "scope",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="Where the number counts: a district, a city, or a country for a nationwide total.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.place",
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="Where the number was reported. Required.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.source",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('metric', models.CharField(choices=[('killed', 'Killed'), ('injured', 'Injured'), ('missing', 'Missing'), ('drones_launched', 'Drones launched'), ('drones_intercepted', 'Drones intercepted'), ('missiles_launched', 'Missiles launched'), ('missiles_intercepted', 'Missiles intercepted'), ('buildings_damaged', 'Buildings damaged'), ('people_without_power', 'People without power')], max_length=24)),
+                ('low', models.PositiveIntegerField(blank=True, help_text='Lowest reported value.', null=True)),
+                ('best', models.PositiveIntegerField(help_text='The number readers see.')),
+                ('high', models.PositiveIntegerField(blank=True, help_text='Highest reported value.', null=True)),
+                ('qualifier', models.CharField(choices=[('exact', 'Exactly'), ('at_least', 'At least'), ('more_than', 'More than'), ('about', 'About'), ('up_to', 'Up to')], default='exact', help_text='How the source words it: “at least 4”, “more than 7”.', max_length=16)),
+                ('as_of', models.DateTimeField(help_text='When the number was reported (Kyiv time). A new report is a new figure: never edit an old one, so readers can see how the number changed.')),
+                ('note', models.CharField(blank=True, help_text='Shown with the number, e.g. “including children”.', max_length=300)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('entry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.entry')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('reported_by', models.ForeignKey(blank=True, db_constraint=False, help_text='Who gave the number.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.actor')),
+                ('scope', models.ForeignKey(blank=True, db_constraint=False, help_text='Where the number counts: a district, a city, or a country for a nationwide total.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.place')),
+                ('source', models.ForeignKey(blank=True, db_constraint=False, help_text='Where the number was reported. Required.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.source')),
             ],
             options={
-                "verbose_name": "historical figure",
-                "verbose_name_plural": "historical figures",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical figure',
+                'verbose_name_plural': 'historical figures',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalEntry_sources",
+            name='HistoricalEntry_sources',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "history",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        to="timeline.historicalentry",
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.source",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('entry', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.entry')),
+                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='timeline.historicalentry')),
+                ('source', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.source')),
             ],
             options={
-                "verbose_name": "HistoricalEntry_sources",
+                'verbose_name': 'HistoricalEntry_sources',
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalClaim_sources",
+            name='HistoricalClaim_sources',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.claim",
-                    ),
-                ),
-                (
-                    "history",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        to="timeline.historicalclaim",
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="timeline.source",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('claim', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.claim')),
+                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='timeline.historicalclaim')),
+                ('source', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.source')),
             ],
             options={
-                "verbose_name": "HistoricalClaim_sources",
+                'verbose_name': 'HistoricalClaim_sources',
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="Figure",
+            name='Figure',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "metric",
-                    models.CharField(
-                        choices=[
-                            ("killed", "Killed"),
-                            ("injured", "Injured"),
-                            ("missing", "Missing"),
-                            ("drones_launched", "Drones launched"),
-                            ("drones_intercepted", "Drones intercepted"),
-                            ("missiles_launched", "Missiles launched"),
-                            ("missiles_intercepted", "Missiles intercepted"),
-                            ("buildings_damaged", "Buildings damaged"),
-                            ("people_without_power", "People without power"),
-                        ],
-                        max_length=24,
-                    ),
-                ),
-                (
-                    "low",
-                    models.PositiveIntegerField(
-                        blank=True, help_text="Lowest reported value.", null=True
-                    ),
-                ),
-                ("best", models.PositiveIntegerField(help_text="The number readers see.")),
-                (
-                    "high",
-                    models.PositiveIntegerField(
-                        blank=True, help_text="Highest reported value.", null=True
-                    ),
-                ),
-                (
-                    "qualifier",
-                    models.CharField(
-                        choices=[
-                            ("exact", "Exactly"),
-                            ("at_least", "At least"),
-                            ("more_than", "More than"),
-                            ("about", "About"),
-                            ("up_to", "Up to"),
-                        ],
-                        default="exact",
-                        help_text="How the source words it: “at least 4”, “more than 7”.",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "as_of",
-                    models.DateTimeField(
-                        help_text="When the number was reported (Kyiv time). A new report is a new figure: never edit an old one, so readers can see how the number changed."
-                    ),
-                ),
-                (
-                    "note",
-                    models.CharField(
-                        blank=True,
-                        help_text="Shown with the number, e.g. “including children”.",
-                        max_length=300,
-                    ),
-                ),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="figures",
-                        to="timeline.entry",
-                    ),
-                ),
-                (
-                    "reported_by",
-                    models.ForeignKey(
-                        help_text="Who gave the number.",
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="figures",
-                        to="timeline.actor",
-                    ),
-                ),
-                (
-                    "scope",
-                    models.ForeignKey(
-                        help_text="Where the number counts: a district, a city, or a country for a nationwide total.",
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="figures",
-                        to="timeline.place",
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        help_text="Where the number was reported. Required.",
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="figures",
-                        to="timeline.source",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('metric', models.CharField(choices=[('killed', 'Killed'), ('injured', 'Injured'), ('missing', 'Missing'), ('drones_launched', 'Drones launched'), ('drones_intercepted', 'Drones intercepted'), ('missiles_launched', 'Missiles launched'), ('missiles_intercepted', 'Missiles intercepted'), ('buildings_damaged', 'Buildings damaged'), ('people_without_power', 'People without power')], max_length=24)),
+                ('low', models.PositiveIntegerField(blank=True, help_text='Lowest reported value.', null=True)),
+                ('best', models.PositiveIntegerField(help_text='The number readers see.')),
+                ('high', models.PositiveIntegerField(blank=True, help_text='Highest reported value.', null=True)),
+                ('qualifier', models.CharField(choices=[('exact', 'Exactly'), ('at_least', 'At least'), ('more_than', 'More than'), ('about', 'About'), ('up_to', 'Up to')], default='exact', help_text='How the source words it: “at least 4”, “more than 7”.', max_length=16)),
+                ('as_of', models.DateTimeField(help_text='When the number was reported (Kyiv time). A new report is a new figure: never edit an old one, so readers can see how the number changed.')),
+                ('note', models.CharField(blank=True, help_text='Shown with the number, e.g. “including children”.', max_length=300)),
+                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='timeline.entry')),
+                ('reported_by', models.ForeignKey(help_text='Who gave the number.', on_delete=django.db.models.deletion.PROTECT, related_name='figures', to='timeline.actor')),
+                ('scope', models.ForeignKey(help_text='Where the number counts: a district, a city, or a country for a nationwide total.', on_delete=django.db.models.deletion.PROTECT, related_name='figures', to='timeline.place')),
+                ('source', models.ForeignKey(help_text='Where the number was reported. Required.', on_delete=django.db.models.deletion.PROTECT, related_name='figures', to='timeline.source')),
             ],
             options={
-                "ordering": ["entry", "metric", "scope", "as_of", "id"],
+                'ordering': ['entry', 'metric', 'scope', 'as_of', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="entry",
-            name="sources",
-            field=models.ManyToManyField(
-                blank=True,
-                help_text="Every entry needs at least one source before it can be published.",
-                related_name="entries",
-                to="timeline.source",
-            ),
+            model_name='entry',
+            name='sources',
+            field=models.ManyToManyField(blank=True, help_text='Every entry needs at least one source before it can be published.', related_name='entries', to='timeline.source'),
         ),
         migrations.CreateModel(
-            name="ClaimEvidence",
+            name='ClaimEvidence',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "relation",
-                    models.CharField(
-                        choices=[("supports", "Supports"), ("contradicts", "Contradicts")],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "note",
-                    models.CharField(
-                        blank=True, help_text="How it bears on the claim.", max_length=300
-                    ),
-                ),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="evidence",
-                        to="timeline.claim",
-                    ),
-                ),
-                (
-                    "other_claim",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="…or another claim that does. Give one of the two.",
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="evidence_for_claims",
-                        to="timeline.claim",
-                    ),
-                ),
-                (
-                    "entry",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="An entry that supports or contradicts the claim…",
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="evidence_for_claims",
-                        to="timeline.entry",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('relation', models.CharField(choices=[('supports', 'Supports'), ('contradicts', 'Contradicts')], max_length=16)),
+                ('note', models.CharField(blank=True, help_text='How it bears on the claim.', max_length=300)),
+                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='timeline.claim')),
+                ('other_claim', models.ForeignKey(blank=True, help_text='…or another claim that does. Give one of the two.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='evidence_for_claims', to='timeline.claim')),
+                ('entry', models.ForeignKey(blank=True, help_text='An entry that supports or contradicts the claim…', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='evidence_for_claims', to='timeline.entry')),
             ],
             options={
-                "verbose_name_plural": "claim evidence",
-                "ordering": ["relation", "id"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(("entry__isnull", False), ("other_claim__isnull", True)),
-                            models.Q(("entry__isnull", True), ("other_claim__isnull", False)),
-                            _connector="OR",
-                        ),
-                        name="evidence_is_entry_or_claim",
-                        violation_error_message="Link the evidence to one entry or one claim, not both.",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("other_claim", models.F("claim")), _negated=True),
-                        name="evidence_not_the_claim_itself",
-                        violation_error_message="A claim cannot be evidence for itself.",
-                    ),
-                ],
+                'verbose_name_plural': 'claim evidence',
+                'ordering': ['relation', 'id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('entry__isnull', False), ('other_claim__isnull', True)), models.Q(('entry__isnull', True), ('other_claim__isnull', False)), _connector='OR'), name='evidence_is_entry_or_claim', violation_error_message='Link the evidence to one entry or one claim, not both.'), models.CheckConstraint(condition=models.Q(('other_claim', models.F('claim')), _negated=True), name='evidence_not_the_claim_itself', violation_error_message='A claim cannot be evidence for itself.')],
             },
         ),
         migrations.AddConstraint(
-            model_name="entryactor",
-            constraint=models.UniqueConstraint(
-                fields=("entry", "actor", "role"),
-                name="entry_actor_role_unique",
-                violation_error_message="This actor already has this role in the entry.",
-            ),
+            model_name='entryactor',
+            constraint=models.UniqueConstraint(fields=('entry', 'actor', 'role'), name='entry_actor_role_unique', violation_error_message='This actor already has this role in the entry.'),
         ),
         migrations.AddConstraint(
-            model_name="entrylink",
-            constraint=models.UniqueConstraint(
-                fields=("from_entry", "to_entry", "kind"),
-                name="entry_link_unique",
-                violation_error_message="These entries are already linked this way.",
-            ),
+            model_name='entrylink',
+            constraint=models.UniqueConstraint(fields=('from_entry', 'to_entry', 'kind'), name='entry_link_unique', violation_error_message='These entries are already linked this way.'),
         ),
         migrations.AddConstraint(
-            model_name="entrylink",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("from_entry", models.F("to_entry")), _negated=True),
-                name="entry_link_not_to_itself",
-                violation_error_message="An entry cannot be linked to itself.",
-            ),
+            model_name='entrylink',
+            constraint=models.CheckConstraint(condition=models.Q(('from_entry', models.F('to_entry')), _negated=True), name='entry_link_not_to_itself', violation_error_message='An entry cannot be linked to itself.'),
         ),
         migrations.AddConstraint(
-            model_name="place",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
-                    models.Q(("latitude__isnull", False), ("longitude__isnull", False)),
-                    _connector="OR",
-                ),
-                name="place_coordinates_both_or_neither",
-                violation_error_message="Give both latitude and longitude, or neither.",
-            ),
+            model_name='place',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='place_coordinates_both_or_neither', violation_error_message='Give both latitude and longitude, or neither.'),
         ),
         migrations.AddConstraint(
-            model_name="place",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("latitude__isnull", True),
-                    models.Q(
-                        ("latitude__gte", -90),
-                        ("latitude__lte", 90),
-                        ("longitude__gte", -180),
-                        ("longitude__lte", 180),
-                    ),
-                    _connector="OR",
-                ),
-                name="place_coordinates_in_range",
-                violation_error_message="Latitude must be within ±90 and longitude within ±180.",
-            ),
+            model_name='place',
+            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='place_coordinates_in_range', violation_error_message='Latitude must be within ±90 and longitude within ±180.'),
         ),
         migrations.AddIndex(
-            model_name="figure",
-            index=models.Index(
-                fields=["entry", "metric", "scope", "as_of"], name="figure_revision_idx"
-            ),
+            model_name='figure',
+            index=models.Index(fields=['entry', 'metric', 'scope', 'as_of'], name='figure_revision_idx'),
         ),
         migrations.AddConstraint(
-            model_name="figure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("low__isnull", True), ("low__lte", models.F("best")), _connector="OR"
-                ),
-                name="figure_low_not_above_best",
-                violation_error_message="The low estimate cannot be above the best estimate.",
-            ),
+            model_name='figure',
+            constraint=models.CheckConstraint(condition=models.Q(('low__isnull', True), ('low__lte', models.F('best')), _connector='OR'), name='figure_low_not_above_best', violation_error_message='The low estimate cannot be above the best estimate.'),
         ),
         migrations.AddConstraint(
-            model_name="figure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("high__isnull", True), ("high__gte", models.F("best")), _connector="OR"
-                ),
-                name="figure_high_not_below_best",
-                violation_error_message="The high estimate cannot be below the best estimate.",
-            ),
+            model_name='figure',
+            constraint=models.CheckConstraint(condition=models.Q(('high__isnull', True), ('high__gte', models.F('best')), _connector='OR'), name='figure_high_not_below_best', violation_error_message='The high estimate cannot be below the best estimate.'),
         ),
         migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(fields=["status", "-occurred_at", "-id"], name="entry_timeline_idx"),
+            model_name='entry',
+            index=models.Index(fields=['status', '-occurred_at', '-id'], name='entry_timeline_idx'),
         ),
         migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(fields=["status", "track", "-occurred_at"], name="entry_track_idx"),
+            model_name='entry',
+            index=models.Index(fields=['status', 'track', '-occurred_at'], name='entry_track_idx'),
         ),
         migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(fields=["kind"], name="entry_kind_idx"),
+            model_name='entry',
+            index=models.Index(fields=['kind'], name='entry_kind_idx'),
         ),
         migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(fields=["updated_at", "id"], name="entry_updated_idx"),
+            model_name='entry',
+            index=models.Index(fields=['updated_at', 'id'], name='entry_updated_idx'),
         ),
         migrations.AddConstraint(
-            model_name="entry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ended_at__isnull", True),
-                    ("ended_at__gte", models.F("occurred_at")),
-                    _connector="OR",
-                ),
-                name="entry_ends_after_it_starts",
-                violation_error_message="The end time must not be before the start time.",
-            ),
+            model_name='entry',
+            constraint=models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('occurred_at')), _connector='OR'), name='entry_ends_after_it_starts', violation_error_message='The end time must not be before the start time.'),
         ),
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(fields=["assessment"], name="claim_assessment_idx"),
+            model_name='claim',
+            index=models.Index(fields=['assessment'], name='claim_assessment_idx'),
         ),
     ]

@@ -34,9 +34,9 @@ def create_groups(apps, schema_editor):
     editor_codenames = codenames_for(["view", "add", "change"], EDITED_MODELS) + codenames_for(
         ["delete"], EDITOR_DELETABLE
     )
-    publisher_codenames = codenames_for(["view", "add", "change", "delete"], EDITED_MODELS) + [
-        "publish_entry"
-    ]
+    publisher_codenames = (
+        codenames_for(["view", "add", "change", "delete"], EDITED_MODELS) + ["publish_entry"]
+    )
 
     editors, _ = Group.objects.get_or_create(name="Editors")
     editors.permissions.set(timeline_permissions.filter(codename__in=editor_codenames))

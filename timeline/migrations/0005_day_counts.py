@@ -18,76 +18,30 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("timeline", "0004_full_text_search"),
+        ('timeline', '0004_full_text_search'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="StaleDay",
+            name='StaleDay',
             fields=[
-                ("day", models.DateField(primary_key=True, serialize=False)),
+                ('day', models.DateField(primary_key=True, serialize=False)),
             ],
         ),
         migrations.CreateModel(
-            name="DayCount",
+            name='DayCount',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("day", models.DateField()),
-                (
-                    "track",
-                    models.CharField(
-                        choices=[("diplomacy", "Diplomacy"), ("military", "Military")],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("talks", "Talks"),
-                            ("statement", "Statement"),
-                            ("proposal", "Proposal"),
-                            ("agreement", "Agreement"),
-                            ("missile_strike", "Missile strike"),
-                            ("drone_strike", "Drone strike"),
-                            ("combined_strike", "Combined missile and drone strike"),
-                            ("infrastructure_strike", "Strike on infrastructure"),
-                            ("cross_border_strike", "Cross-border strike"),
-                            ("interception_report", "Interception report"),
-                            ("ceasefire", "Ceasefire"),
-                            ("air_or_drone_strike", "Air or drone strike"),
-                            ("shelling_artillery_missile", "Shelling, artillery or missile attack"),
-                            ("remote_explosive", "Remote explosive, landmine or IED"),
-                            ("grenade", "Grenade"),
-                            ("suicide_bomb", "Suicide bomb"),
-                            ("chemical_weapon", "Chemical weapon"),
-                            ("armed_clash", "Armed clash"),
-                            ("territory_change", "Territory taken or retaken"),
-                            ("attack_on_civilians", "Attack on civilians"),
-                            ("sexual_violence", "Sexual violence"),
-                            ("abduction", "Abduction or forced disappearance"),
-                            ("state_based_violence", "State-based armed conflict"),
-                            ("non_state_violence", "Non-state conflict"),
-                            ("one_sided_violence", "One-sided violence against civilians"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                ("entries", models.PositiveIntegerField(default=0)),
-                ("killed", models.PositiveIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('track', models.CharField(choices=[('diplomacy', 'Diplomacy'), ('military', 'Military')], max_length=16)),
+                ('kind', models.CharField(choices=[('talks', 'Talks'), ('statement', 'Statement'), ('proposal', 'Proposal'), ('agreement', 'Agreement'), ('missile_strike', 'Missile strike'), ('drone_strike', 'Drone strike'), ('combined_strike', 'Combined missile and drone strike'), ('infrastructure_strike', 'Strike on infrastructure'), ('cross_border_strike', 'Cross-border strike'), ('interception_report', 'Interception report'), ('ceasefire', 'Ceasefire'), ('air_or_drone_strike', 'Air or drone strike'), ('shelling_artillery_missile', 'Shelling, artillery or missile attack'), ('remote_explosive', 'Remote explosive, landmine or IED'), ('grenade', 'Grenade'), ('suicide_bomb', 'Suicide bomb'), ('chemical_weapon', 'Chemical weapon'), ('armed_clash', 'Armed clash'), ('territory_change', 'Territory taken or retaken'), ('attack_on_civilians', 'Attack on civilians'), ('sexual_violence', 'Sexual violence'), ('abduction', 'Abduction or forced disappearance'), ('state_based_violence', 'State-based armed conflict'), ('non_state_violence', 'Non-state conflict'), ('one_sided_violence', 'One-sided violence against civilians')], max_length=32)),
+                ('entries', models.PositiveIntegerField(default=0)),
+                ('killed', models.PositiveIntegerField(default=0)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("day", "track", "kind"), name="daycount_unique_day"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('day', 'track', 'kind'), name='daycount_unique_day')],
             },
         ),
         migrations.RunPython(install, uninstall, elidable=False),

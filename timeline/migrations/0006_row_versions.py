@@ -26,119 +26,72 @@ def triggers_on(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("timeline", "0005_day_counts"),
+        ('timeline', '0005_day_counts'),
     ]
 
     operations = [
         migrations.RunPython(triggers_off, triggers_on, elidable=False),
         migrations.AddField(
-            model_name="actor",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='actor',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="claim",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='claim',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="entry",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='entry',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="figure",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='figure',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="historicalactor",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='historicalactor',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="historicalclaim",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='historicalclaim',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="historicalentry",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='historicalentry',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="historicalfigure",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='historicalfigure',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="historicalplace",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='historicalplace',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="historicalsource",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='historicalsource',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="place",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='place',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.AddField(
-            model_name="source",
-            name="version",
-            field=models.PositiveIntegerField(
-                default=1,
-                editable=False,
-                help_text="Moves on by one with every save; used to refuse edits made to an old copy.",
-            ),
+            model_name='source',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, help_text='Moves on by one with every save; used to refuse edits made to an old copy.'),
         ),
         migrations.RunPython(triggers_on, triggers_off, elidable=False),
-    ]
+]

@@ -4,25 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("timeline", "0007_search_index_deferrable"),
+        ('timeline', '0007_search_index_deferrable'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(fields=["entry", "assessment"], name="claim_entry_assessment_idx"),
+            model_name='claim',
+            index=models.Index(fields=['entry', 'assessment'], name='claim_entry_assessment_idx'),
         ),
         migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(
-                condition=models.Q(("ended_at__isnull", False)),
-                fields=["ended_at"],
-                name="entry_ended_idx",
-            ),
+            model_name='entry',
+            index=models.Index(condition=models.Q(('ended_at__isnull', False)), fields=['ended_at'], name='entry_ended_idx'),
         ),
         migrations.AddIndex(
-            model_name="figure",
-            index=models.Index(fields=["-as_of", "-id"], name="figure_as_of_idx"),
+            model_name='figure',
+            index=models.Index(fields=['-as_of', '-id'], name='figure_as_of_idx'),
         ),
     ]
