@@ -58,13 +58,16 @@ def test_generate_entries_is_deterministic_and_adds_beside_earlier_runs(db):
 
 
 def _search_index():
+    """{entry id: its indexed words}; in no order (the parts of a document are gathered in
+    whatever order the engine reads them, so PostgreSQL's positions may differ)."""
     sql = {
         "sqlite": "SELECT rowid, document FROM timeline_entry_fts",
-        "postgresql": "SELECT entry_id, document::text FROM timeline_entrysearch",
+        "postgresql": "SELECT entry_id, array_to_string(tsvector_to_array(document), ' ') "
+        "FROM timeline_entrysearch",
     }[connection.vendor]
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return dict(cursor.fetchall())
+        return {pk: sorted(document.split()) for pk, document in cursor.fetchall()}
 
 
 def test_generated_entries_are_indexed_for_search_as_the_triggers_would_index_them(db):
