@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from .models import Actor, KeyIn
+from .search import sqlite_fts_statements
 
 # As for entries (models.SMALL_SIDE_LIMIT): beyond this many claims holding a term, walking
 # the claims newest first finds a page sooner than sorting the ids read.
@@ -56,19 +57,12 @@ SQLITE_TRIGGERS = {
     ),
 }
 
-SQLITE_CREATE = [
-    "CREATE VIRTUAL TABLE timeline_claim_trigram USING fts5("
-    "document, tokenize = 'trigram case_sensitive 0')",
-    *(
-        f"CREATE TRIGGER timeline_claim_trigram_{name} {when} BEGIN {body} END"
-        for name, (when, body) in SQLITE_TRIGGERS.items()
-    ),
-    *sqlite_refresh("SELECT id FROM timeline_claim").split("; "),
-]
-SQLITE_DROP = [
-    *(f"DROP TRIGGER IF EXISTS timeline_claim_trigram_{name}" for name in SQLITE_TRIGGERS),
-    "DROP TABLE IF EXISTS timeline_claim_trigram",
-]
+SQLITE_CREATE, SQLITE_DROP = sqlite_fts_statements(
+    "timeline_claim_trigram",
+    "trigram case_sensitive 0",
+    SQLITE_TRIGGERS,
+    sqlite_refresh("SELECT id FROM timeline_claim"),
+)
 
 POSTGRESQL_INDEXES = {
     "timeline_claim_quote_trgm": "quote",

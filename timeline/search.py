@@ -318,19 +318,31 @@ SQLITE_TRIGGERS = {
     ),
 }
 
-SQLITE_CREATE = [
-    "CREATE VIRTUAL TABLE timeline_entry_fts USING fts5("
-    "document, tokenize = 'porter unicode61 remove_diacritics 2')",
-    *(
-        f"CREATE TRIGGER timeline_entry_fts_{name} {when} BEGIN {body} END"
-        for name, (when, body) in SQLITE_TRIGGERS.items()
-    ),
-    *sqlite_refresh("SELECT id FROM timeline_entry").split("; "),
-]
-SQLITE_DROP = [
-    *(f"DROP TRIGGER IF EXISTS timeline_entry_fts_{name}" for name in SQLITE_TRIGGERS),
-    "DROP TABLE IF EXISTS timeline_entry_fts",
-]
+
+def sqlite_fts_statements(table, tokenize, triggers, fill):
+    """(create, drop): an FTS5 table of one `document` column with the triggers that keep it
+    in step (named after it), and the statements `fill` that index what is there."""
+    create = [
+        f"CREATE VIRTUAL TABLE {table} USING fts5(document, tokenize = '{tokenize}')",
+        *(
+            f"CREATE TRIGGER {table}_{name} {when} BEGIN {body} END"
+            for name, (when, body) in triggers.items()
+        ),
+        *fill.split("; "),
+    ]
+    drop = [
+        *(f"DROP TRIGGER IF EXISTS {table}_{name}" for name in triggers),
+        f"DROP TABLE IF EXISTS {table}",
+    ]
+    return create, drop
+
+
+SQLITE_CREATE, SQLITE_DROP = sqlite_fts_statements(
+    "timeline_entry_fts",
+    "porter unicode61 remove_diacritics 2",
+    SQLITE_TRIGGERS,
+    sqlite_refresh("SELECT id FROM timeline_entry"),
+)
 
 POSTGRESQL_DOCUMENT = """
     setweight(to_tsvector('english', coalesce(e.title, '')), 'A')
