@@ -6,7 +6,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests import factories
-from timeline.claim_search import TRIGRAM, _claims_holding
+from timeline.claim_search import SQLITE_DROP, TRIGRAM, _claims_holding
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +78,14 @@ def test_sqlite_reads_the_claims_holding_a_term_from_its_index(claims):
     assert len("flower") >= TRIGRAM
     assert _claims_holding("FLOWER") == [claims["sunflower"].pk]
     assert _claims_holding('say "yes"') == []  # quotes in a term are text, not syntax
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the trigram table is SQLite's")
+def test_without_the_trigram_table_the_search_reads_the_claims(monkeypatch, claims):
+    """A database migrated by a SQLite older than 3.34 has no trigram table."""
+    with connection.cursor() as cursor:
+        for statement in SQLITE_DROP:
+            cursor.execute(statement)
+    assert _claims_holding("flower") is None
+    assert found(monkeypatch, "flower") == {claims["sunflower"].pk}
+    assert found(monkeypatch, "putin") == {claims["grid"].pk, claims["plain"].pk}

@@ -15,7 +15,7 @@ tokenizer), and a PostgreSQL on which pg_trgm can be installed. Elsewhere the se
 answers the same, by reading the claims.
 """
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 
 from .models import Actor, KeyIn
@@ -106,32 +106,20 @@ def uninstall(schema_editor):
         schema_editor.execute(statement, params=None)
 
 
-_trigram_tables = {}
-
-
-def _trigram_table_exists():
-    """Whether migration 0010 could create the table (asked once per database)."""
-    name = connection.settings_dict["NAME"]
-    if name not in _trigram_tables:
+def _claims_holding(term):
+    """Up to SMALL_SIDE_LIMIT + 1 ids of claims whose indexed text holds `term` (SQLite), or
+    None without the index (a database migrated by a SQLite older than 3.34)."""
+    phrase = '"' + term.replace('"', '""') + '"'
+    try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT 1 FROM sqlite_master "
-                "WHERE type = 'table' AND name = 'timeline_claim_trigram'"
+                "SELECT rowid FROM timeline_claim_trigram WHERE timeline_claim_trigram MATCH %s "
+                "LIMIT %s",
+                [phrase, SMALL_SIDE_LIMIT + 1],
             )
-            _trigram_tables[name] = cursor.fetchone() is not None
-    return _trigram_tables[name]
-
-
-def _claims_holding(term):
-    """Up to SMALL_SIDE_LIMIT + 1 ids of claims whose indexed text holds `term` (SQLite)."""
-    phrase = '"' + term.replace('"', '""') + '"'
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT rowid FROM timeline_claim_trigram WHERE timeline_claim_trigram MATCH %s "
-            "LIMIT %s",
-            [phrase, SMALL_SIDE_LIMIT + 1],
-        )
-        return [row[0] for row in cursor.fetchall()]
+            return [row[0] for row in cursor.fetchall()]
+    except OperationalError:  # no such table: a failed read leaves SQLite's transaction as it was
+        return None
 
 
 def search_claims(queryset, terms):
@@ -142,9 +130,9 @@ def search_claims(queryset, terms):
         holds = (
             Q(quote__icontains=term) | Q(paraphrase__icontains=term) | Q(claimant_id__in=claimants)
         )
-        if connection.vendor == "sqlite" and len(term) >= TRIGRAM and _trigram_table_exists():
+        if connection.vendor == "sqlite" and len(term) >= TRIGRAM:
             ids = _claims_holding(term)
-            if len(ids) <= SMALL_SIDE_LIMIT:
+            if ids is not None and len(ids) <= SMALL_SIDE_LIMIT:
                 # The index narrows; the condition decides, so either way a claim matches
                 # exactly when `icontains` says it does.
                 queryset = queryset.filter(KeyIn(sorted(ids)))

@@ -209,11 +209,17 @@ class EntryFilterSet(PublicFilterSet):
         self.search_matches = getattr(found, "matches", None)
         return found
 
+    @property
+    def applied_alone(self):
+        """Exactly one filter is applied: a place, actor or grade may then walk the
+        timeline when dense (models.SMALL_SIDE_LIMIT)."""
+        return sum(value not in (None, "", []) for value in self.valid_data.values()) == 1
+
     def filter_actor(self, queryset, name, actor):
-        return queryset.involving(actor)
+        return queryset.involving(actor, walk_if_dense=self.applied_alone)
 
     def filter_place(self, queryset, name, place):
-        return queryset.at_place(place)
+        return queryset.at_place(place, walk_if_dense=self.applied_alone)
 
     def filter_from(self, queryset, name, day):
         return queryset.filter(occurred_at__gte=start_of_day(within_timeline(day)))
@@ -222,7 +228,7 @@ class EntryFilterSet(PublicFilterSet):
         return queryset.filter(occurred_at__lt=end_of_day(within_timeline(day)))
 
     def filter_assessment(self, queryset, name, value):
-        return queryset.with_claims_graded(value)
+        return queryset.with_claims_graded(value, walk_if_dense=self.applied_alone)
 
 
 rename_keyword_filters(EntryFilterSet, ["q", "track", "actor", "place", "from", "to", "assessment"])

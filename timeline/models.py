@@ -620,12 +620,14 @@ def entry_is_published(field="entry_id"):
 # How a filter on a place, an actor or a grade finds a page. Few candidates: their ids are
 # read from the filter's own index (the small side) and the timeline sorts just those. Many:
 # the timeline index is walked newest first, each entry probed, and a page is found after
-# about 31 × N / c probes (N entries, c of them matching). Reading c ids costs about c, so
-# the small side wins while c is under about 2 √N: at a million entries an actor with 2,800
-# pages as fast either way, and on PostgreSQL at 200,000 a region with 7,400 pages in 74 ms
-# walking against 131 ms sorting. Up to SMALL_SIDE_FLOOR candidates are always read (a few
-# milliseconds), and never more than SMALL_SIDE_LIMIT. Either way a page costs about the
-# same at ten thousand entries and at a million.
+# about 31 × N / c probes (N entries, c of them matching), but counting or charting them
+# probes every entry in range. Up to SMALL_SIDE_LIMIT candidates are read. A filter used
+# alone (`walk_if_dense`: its count and chart come from the roll-up, so only the page is
+# found) walks sooner, once c passes about 2 √N, where reading c ids starts to cost more
+# than the walk: on PostgreSQL at 200,000 a region of 7,400 entries pages in 74 ms walking
+# against 131 ms sorting; at a million an actor with 2,800 is as fast either way. Up to
+# SMALL_SIDE_FLOOR candidates are always read (a few milliseconds). Either way a page costs
+# about the same at ten thousand entries and at a million.
 SMALL_SIDE_LIMIT = 10_000
 SMALL_SIDE_FLOOR = 500
 
@@ -659,11 +661,12 @@ class EntryQuerySet(models.QuerySet):
         """The one gate to everything public: pages, API, feed, sitemap and exports."""
         return self.filter(status=Entry.Status.PUBLISHED)
 
-    def involving(self, actor):
-        """Entries an actor takes part in (any role) or makes a claim in."""
+    def involving(self, actor, *, walk_if_dense=False):
+        """Entries an actor takes part in (any role) or makes a claim in. `walk_if_dense`:
+        see SMALL_SIDE_LIMIT."""
         acting = EntryActor.objects.filter(actor=actor).values("entry_id").order_by()
         claiming = Claim.objects.filter(claimant=actor).values("entry_id").order_by()
-        ids = self._small_side(acting.union(claiming), "actor", actor)
+        ids = self._small_side(acting.union(claiming), "actor", actor, walk_if_dense)
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(
@@ -676,19 +679,23 @@ class EntryQuerySet(models.QuerySet):
         licence allows it. Exports call this: ACLED's terms keep its rows out of them."""
         return self.filter(Q(dataset__isnull=True) | Q(dataset__redistributable=True))
 
-    def at_place(self, place):
-        """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk."""
+    def at_place(self, place, *, walk_if_dense=False):
+        """Entries at `place` or anywhere inside it: Kyiv matches an entry in Pechersk.
+        `walk_if_dense`: see SMALL_SIDE_LIMIT."""
         low, high = path_range(place.path)
         located = Entry.places.through.objects.filter(place__path__gte=low, place__path__lt=high)
-        ids = self._small_side(located.values("entry_id").order_by(), "place", place)
+        entry_ids = located.values("entry_id").order_by()
+        ids = self._small_side(entry_ids, "place", place, walk_if_dense)
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(models.Exists(located.filter(entry=models.OuterRef("pk"))))
 
-    def with_claims_graded(self, assessment):
-        """Entries with at least one claim at `assessment`."""
+    def with_claims_graded(self, assessment, *, walk_if_dense=False):
+        """Entries with at least one claim at `assessment`. `walk_if_dense`: see
+        SMALL_SIDE_LIMIT."""
         graded = Claim.objects.filter(assessment=assessment)
-        ids = self._small_side(graded.values("entry_id").order_by(), "assessment", assessment)
+        entry_ids = graded.values("entry_id").order_by()
+        ids = self._small_side(entry_ids, "assessment", assessment, walk_if_dense)
         if ids is not None:
             return self.filter(KeyIn(ids))
         return self._probing(models.Exists(graded.filter(entry=models.OuterRef("pk"))))
@@ -697,7 +704,7 @@ class EntryQuerySet(models.QuerySet):
         return lower_count_cap(self.filter(condition), PROBE_COUNT_CAP)
 
     @staticmethod
-    def _small_side(entry_ids, name, value):
+    def _small_side(entry_ids, name, value, walk_if_dense=False):
         """The candidate entry ids when reading them beats walking the timeline (see
         SMALL_SIDE_LIMIT), else None. The ids are a literal list so that no engine picks
         the timeline's index and tests every entry against them.
@@ -714,7 +721,8 @@ class EntryQuerySet(models.QuerySet):
         estimate = f"COALESCE(({total_sql}), 0)"
         size = "(SELECT COALESCE(MAX(id), 0) FROM timeline_entry)"
         read = f"{estimate} <= %s AND ({estimate} <= %s OR {estimate} * {estimate} <= 4 * {size})"
-        read_params = [*total_params, SMALL_SIDE_LIMIT, *total_params, SMALL_SIDE_FLOOR]
+        floor = SMALL_SIDE_FLOOR if walk_if_dense else SMALL_SIDE_LIMIT
+        read_params = [*total_params, SMALL_SIDE_LIMIT, *total_params, floor]
         read_params += total_params * 2
         with connections[entry_ids.db].cursor() as cursor:
             cursor.execute(

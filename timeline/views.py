@@ -391,7 +391,7 @@ class ActorDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         actor = self.object
-        entries = Entry.objects.published().involving(actor)
+        entries = Entry.objects.published().involving(actor, walk_if_dense=True)
         claims = Claim.objects.published().filter(claimant=actor)
         record = claim_record(claims)
         context.update(
@@ -433,7 +433,7 @@ class PlaceDetailView(DetailView):
             if node is None:
                 break
             ancestors.insert(0, node)
-        entries = Entry.objects.published().at_place(place)
+        entries = Entry.objects.published().at_place(place, walk_if_dense=True)
         pulse = pictures.pulse(
             self.request,
             entries,
