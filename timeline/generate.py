@@ -14,7 +14,7 @@ and most military entries imported from a synthetic dataset, the rest editors' o
 import datetime as dt
 import random
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     name_key,
 )
 from .search import search_index_deferred
+from .services import database_statistics_refresh
 
 PREFIX = "gen"
 BATCH = 5000
@@ -265,6 +266,12 @@ def generate_entries(n, *, seed=0, towns=None, actors=None, progress=None):
             )
             index.add(entry.pk for entry in entries)
         written += size
+        batches = written // BATCH
+        if connection.vendor == "postgresql" and batches & (batches - 1) == 0:
+            # After 1, 2, 4, 8... batches: while its statistics still say "empty" (before
+            # autovacuum, or without it) PostgreSQL plans each batch's search refresh as a
+            # scan of the claims and links per entry.
+            database_statistics_refresh()
         if progress:
             progress(written)
     return written
