@@ -324,7 +324,7 @@ class PlaceQuerySet(models.QuerySet):
         located = Entry.places.through.objects.filter(
             place__path__gte=outer, place__path__lt=end
         ).filter(entry_is_published())
-        return self.filter(models.Exists(located))
+        return self.filter(Probe(located))
 
     def matching_name(self, name):
         """Places called `name` or known by it as an alias, whatever the case or spacing."""
@@ -605,6 +605,18 @@ class Precision(models.TextChoices):
     WEEK = "week", "Week"
     MONTH = "month", "Month"
     YEAR = "year", "Year"
+
+
+class Probe(models.Exists):
+    """EXISTS, evaluated row by row as a probe that stops at its first match. PostgreSQL turns
+    a plain EXISTS into a semi-join and may hash every row of the inside first (37,000 entry
+    links of a region, to learn that it has one published entry: 33 ms a place); an OFFSET
+    keeps the subquery as it is written."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, **extra_context)
+        # "EXISTS(SELECT ... LIMIT 1)" (or NOT EXISTS): the OFFSET goes before the last ")".
+        return f"{sql[:-1]} OFFSET 0)", params
 
 
 def entry_is_published(field="entry_id"):
