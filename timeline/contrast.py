@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Entry, Figure, Track, path_ids
+from .models import Entry, Figure, Track, path_ancestor_ids
 
 CONTRAST_WINDOW = dt.timedelta(hours=72)
 # Up to this many entries a side are listed in time order; beyond it the side summarises.
@@ -134,9 +134,7 @@ class ScopeAncestry:
         self.ancestry = {}
         for figure in figures:
             if figure.scope_id is not None and figure.scope_id not in self.ancestry:
-                self.ancestry[figure.scope_id] = {
-                    int(pk) for pk in path_ids(figure.scope_path)[:-1]
-                }
+                self.ancestry[figure.scope_id] = set(path_ancestor_ids(figure.scope_path))
 
     def ancestors(self, place_id):
         return self.ancestry.get(place_id, set())

@@ -265,6 +265,11 @@ def path_ids(path):
     return path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) if path else []
 
 
+def path_ancestor_ids(path):
+    """The ids of a place's ancestors (country first) from its stored path."""
+    return [int(pk) for pk in path_ids(path)[:-1]]
+
+
 def path_range(path):
     return path, path[:-1] + PATH_END
 
@@ -463,7 +468,7 @@ class Place(Versioned):
     @property
     def ancestor_ids(self):
         """Ids from the country down to the parent, read from the stored path."""
-        return [int(part) for part in self.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)][:-1]
+        return path_ancestor_ids(self.path)
 
     def clean(self):
         if (

@@ -153,14 +153,13 @@ class TimelineView(PublishedEntriesMixin, ListView):
     def match_count(self, queryset):
         """Exact from the roll-up for one place, actor or grade and nothing else; for a
         search alone, what the search found; else counted, to a cap."""
-        chosen = pictures.single_filter(self.filterset)
-        data = self.filterset.valid_data
-        searched = self.filterset.search_matches
-        if searched is not None and not any(v for k, v in data.items() if k != "q"):
-            return searched
-        if chosen is None or any(data.get(name) for name in ("track", "from", "to")):
-            return capped_count(queryset)
-        return published_total(*chosen)
+        if self.filterset.applied_alone:
+            if self.filterset.search_matches is not None:
+                return self.filterset.search_matches
+            chosen = pictures.single_filter(self.filterset)
+            if chosen is not None:
+                return published_total(*chosen)
+        return capped_count(queryset)
 
     def pulse(self, queryset):
         data = self.filterset.valid_data
