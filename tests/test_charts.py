@@ -177,9 +177,57 @@ def test_a_dense_map_finds_its_window_alike_from_the_rollup_and_from_the_entries
 
 
 @pytest.mark.django_db
+def test_a_regions_map_reads_the_same_entries_from_its_rollup_as_from_the_timeline(
+    client, monkeypatch
+):
+    """A place's map in the chosen days is read by key from the ids its roll-up holds; when
+    they are too many it filters the timeline instead. Both draw the same: entries in the
+    towns inside the region on those days, published ones only."""
+    ukraine = factories.PlaceFactory(name="Ukraine", slug="ukraine")
+    region = factories.PlaceFactory(name="Kyiv Oblast", slug="kyiv-oblast", parent=ukraine)
+    kyiv = factories.PlaceFactory(
+        name="Kyiv", slug="kyiv", parent=region, latitude=50.45, longitude=30.52
+    )
+    bila = factories.PlaceFactory(
+        name="Bila Tserkva", slug="bila", parent=region, latitude=49.8, longitude=30.11
+    )
+    odesa = factories.PlaceFactory(
+        name="Odesa", slug="odesa", parent=ukraine, latitude=46.48, longitude=30.72
+    )
+    for day, place in ((20, kyiv), (21, kyiv), (21, bila), (22, odesa), (5, kyiv)):
+        factories.EntryFactory(occurred_at=at(day)).places.add(place)
+    factories.DiplomacyEntryFactory(occurred_at=at(22)).places.add(kyiv)
+    factories.EntryFactory(occurred_at=at(22), status=Entry.Status.DRAFT).places.add(bila)
+    filters = "place=kyiv-oblast&from=2025-11-15&to=2025-11-30"
+    url = f"/api/v1/map/points/?bbox=20,40,40,55&zoom=6&{filters}"
+    page_url = f"/map/?{filters}"
+
+    def drawn():
+        points = client.get(url).json()["points"]
+        page = client.get(page_url).content.decode()
+        labels = re.findall(r'aria-label="(\d+ entr[^"]+)"', page)
+        return sorted((p["place"], p["military"], p["diplomacy"]) for p in points), sorted(labels)
+
+    from_rollup = drawn()
+    assert from_rollup[0] == [("Bila Tserkva", 1, 0), ("Kyiv", 2, 1)]
+    monkeypatch.setattr(
+        "timeline.models.FilterDayCountQuerySet.entry_ids", lambda *args, **kwargs: None
+    )
+    assert drawn() == from_rollup
+
+
+@pytest.mark.django_db
 def test_pictures_run_the_same_queries_at_10_and_500_entries(client):
     counts = {}
-    urls = ["/", "/?chart=killed", "/map/", "/api/v1/map/points/?zoom=6", "/places/kyiv/"]
+    urls = [
+        "/",
+        "/?chart=killed",
+        "/map/",
+        "/map/?place=kyiv",
+        "/api/v1/map/points/?zoom=6",
+        "/api/v1/map/points/?zoom=6&place=kyiv",
+        "/places/kyiv/",
+    ]
     for size in (10, 500):
         Entry.objects.all().delete()
         Place.objects.filter(parent__isnull=False, kind=Place.Kind.DISTRICT).delete()

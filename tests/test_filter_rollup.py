@@ -48,6 +48,8 @@ def assert_roll_up_matches_the_filters():
     for name, value, entries in subjects:
         rolled = FilterDayCount.objects.of(name, value).daily(FIRST, LAST)
         assert rolled == live_counts(entries), (name, str(value))
+        listed = FilterDayCount.objects.of(name, value).entry_ids(FIRST, LAST)
+        assert sorted(listed) == sorted(entries.values_list("pk", flat=True)), (name, str(value))
         assert FilterTotal.objects.of(name, value) == entries.count(), (name, str(value))
         checked += sum(n for n, _ in rolled.values())
     assert checked, "nothing was counted: the comparison would prove nothing"

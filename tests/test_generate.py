@@ -1,6 +1,8 @@
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 
+from timeline.generate import RARE_ENTRIES, RARE_WORD, SPEAKERS
 from timeline.models import Claim, Entry, Figure, Place, PlaceAlias
 from timeline.search import search_entries, search_index_rebuild
 
@@ -78,3 +80,16 @@ def test_generated_entries_are_indexed_for_search_as_the_triggers_would_index_th
     assert _search_index() == indexed
     claim = Claim.objects.filter(entry__status="published").exclude(quote="").first()
     assert claim.entry in search_entries(Entry.objects.published(), f'"{claim.quote}"')
+
+
+def test_the_rare_word_stays_rare_at_any_size_and_a_few_speakers_make_many_claims(db):
+    for size, seed in ((200, 1), (800, 2)):
+        call_command("generate_entries", str(size), "--seed", str(seed), verbosity=0)
+        generated = Entry.objects.filter(slug__startswith=f"gen{seed}-")
+        carrying = generated.filter(summary__contains=RARE_WORD)
+        # About RARE_ENTRIES at either size: the benchmarks' rare word does not grow with it.
+        assert RARE_ENTRIES / 2 <= carrying.count() <= RARE_ENTRIES * 1.5
+        claims = Claim.objects.filter(entry__in=generated)
+        assert claims.filter(entry__in=carrying, paraphrase__contains=RARE_WORD).exists()
+        busiest = claims.values("claimant").annotate(n=Count("id")).order_by("-n")[:SPEAKERS]
+        assert sum(row["n"] for row in busiest) >= 0.25 * claims.count()

@@ -119,8 +119,15 @@ QUOTES = [
     "we are ready for a ceasefire",
     "the plan could be a basis for a lasting settlement",
 ]
-# One entry in a thousand carries it: the benchmarks' rare word.
+# The benchmarks' rare word: about RARE_ENTRIES entries of a run carry it, whatever the run's
+# size (a rare word is one whose matches do not grow with the timeline, as a village's name),
+# and their claims' paraphrases do too.
 RARE_WORD = "sunflower"
+RARE_ENTRIES = 40
+# A few actors make a large share of the claims, as leaders and their spokespeople do: the
+# claim tracker's busiest claimants have pages of claims at any size.
+SPEAKERS = 8
+SPEAKERS_SHARE = 0.3
 METRICS = [
     Figure.Metric.KILLED,
     Figure.Metric.INJURED,
@@ -262,7 +269,16 @@ def generate_entries(n, *, seed=0, towns=None, actors=None, progress=None):
         # and claims as they are written: once per entry at the batch's end instead.
         with transaction.atomic(), search_index_deferred() as index:
             entries = _batch(
-                rng, offset + written, size, tag, leaves, regions, people, sources, dataset
+                rng,
+                offset + written,
+                size,
+                tag,
+                leaves,
+                regions,
+                people,
+                sources,
+                dataset,
+                rare_share=RARE_ENTRIES / max(n, RARE_ENTRIES),
             )
             index.add(entry.pk for entry in entries)
         written += size
@@ -277,14 +293,14 @@ def generate_entries(n, *, seed=0, towns=None, actors=None, progress=None):
     return written
 
 
-def _batch(rng, start, size, tag, leaves, regions, people, sources, dataset):
+def _batch(rng, start, size, tag, leaves, regions, people, sources, dataset, *, rare_share):
     now = timezone.now()
     entries = []
     for i in range(start, start + size):
         diplomacy = rng.random() < 0.2
         place = rng.choice(regions) if diplomacy and rng.random() < 0.5 else rng.choice(leaves)
         occurred = START + dt.timedelta(seconds=int(SPAN_SECONDS * (i + rng.random()) / 1e6))
-        rare = f" The {RARE_WORD} fields burned." if rng.random() < 0.001 else ""
+        rare = f" The {RARE_WORD} fields burned." if rng.random() < rare_share else ""
         if diplomacy:
             kind = rng.choice(DIPLOMACY_KINDS)
             topic = rng.choice(TOPICS)
@@ -321,6 +337,7 @@ def _batch(rng, start, size, tag, leaves, regions, people, sources, dataset):
             )
         )
         entries[-1].generated_place = place
+        entries[-1].generated_rare = rare
     Entry.objects.bulk_create(entries, batch_size=1000)
 
     entry_places, entry_sources, entry_actors = [], [], []
@@ -337,12 +354,15 @@ def _batch(rng, start, size, tag, leaves, regions, people, sources, dataset):
             entry_actors.append(EntryActor(entry_id=entry.pk, actor_id=actor.pk, role=role))
         if rng.random() < 0.4:
             for position in range(rng.choice([1, 1, 1, 2])):
+                speakers = people[:SPEAKERS] if rng.random() < SPEAKERS_SHARE else people
+                claimant = rng.choice(speakers)
                 claims.append(
                     Claim(
                         entry_id=entry.pk,
-                        claimant_id=rng.choice(people).pk,
+                        claimant_id=claimant.pk,
                         quote=rng.choice(QUOTES) if rng.random() < 0.7 else "",
-                        paraphrase=f"Says events in {entry.generated_place.name} went as claimed.",
+                        paraphrase=f"Says events in {entry.generated_place.name} went as "
+                        f"claimed.{entry.generated_rare}",
                         kind=rng.choice(Claim.Kind.values),
                         said_at=entry.occurred_at + dt.timedelta(hours=2),
                         position=position,

@@ -24,7 +24,7 @@ from .counting import capped_count
 from .filters import EntryFilterSet
 from .models import DayCount, Entry, Place, Track
 from .pickers import ambiguous_links
-from .rollup import day_start, refresh_stale_days
+from .rollup import day_start, entries_on_days, refresh_stale_days
 
 BOUNDARIES = Path(__file__).parent / "static" / "timeline" / "vendor" / "boundaries"
 DEFAULT_DAYS = charts.DEFAULT_DAYS
@@ -99,8 +99,16 @@ def map_window(form, entries):
     return start, end, False
 
 
-def in_window(entries, window):
+def in_window(form, entries, window):
+    """`entries` (the filtered timeline) on the window's days; for one place, actor or grade,
+    read by key from its roll-up."""
     first, last = window[:2]
+    chosen = pictures.single_filter(form)
+    if chosen is not None:
+        track = form.valid_data.get("track", "")
+        on_days = entries_on_days(chosen, first, last, track=track)
+        if on_days is not None:
+            return on_days
     return entries.filter(
         occurred_at__gte=day_start(first), occurred_at__lt=day_start(last + dt.timedelta(days=1))
     )
@@ -166,7 +174,7 @@ class MapView(TemplateView):
         form = EntryFilterSet(self.request.GET or None)
         filtered = filtered_entries(form)
         window = map_window(form, filtered)
-        entries = in_window(filtered, window)
+        entries = in_window(form, filtered, window)
         cells = points(entries, cell=FALLBACK_CELL, bbox=charts.MAP_BOUNDS)
         height = charts.map_height(SVG_WIDTH)
         biggest = max((p["n"] for p in cells), default=1)
@@ -222,7 +230,7 @@ def map_points(request):
         return JsonResponse({"errors": {"zoom": ["Give zoom as a whole number."]}}, status=400)
     filtered = filtered_entries(form)
     window = map_window(form, filtered)
-    entries = in_window(filtered, window)
+    entries = in_window(form, filtered, window)
     cells = points(entries, cell=charts.grid_cell_size(zoom), bbox=bbox)
     for point in cells:
         point["href"] = timeline_link(form, window, point["place_slug"])

@@ -1801,6 +1801,18 @@ class FilterDayCountQuerySet(RollupQuerySet):
         """The rows of one filter's value: `of("place", kyiv)` counts Kyiv and its districts."""
         return self.filter(filter=name, value=FilterDayCount.value_of(name, value))
 
+    def entry_ids(self, start_day, end_day, *, track="", limit=SMALL_SIDE_LIMIT):
+        """The ids of the published entries these rows count between two days (inclusive),
+        from a few rows a day: None when they are more than `limit` (a region's four
+        years), which the caller reads another way. Call rollup.refresh_stale_days() first;
+        the ids are candidates, to be put through Entry.objects.published() again."""
+        rows = self.filter(day__gte=start_day, day__lte=end_day).order_by()
+        if track:
+            rows = rows.filter(track=track)
+        if (rows.aggregate(n=models.Sum("entries"))["n"] or 0) > limit:
+            return None
+        return [pk for text in rows.values_list("entry_ids", flat=True) for pk in json.loads(text)]
+
 
 class DayCount(models.Model):
     """Published entries and their killed per local day, track and kind: the pulse chart's
@@ -1830,7 +1842,8 @@ class FilterDayCount(models.Model):
     Entry.objects.at_place, involving and with_claims_graded count them. The pulse chart of
     `/?place=`, a place page or an actor page reads a few rows a day from here instead of
     counting thousands of entries. Derived data, never edited: timeline/rollup.py keeps it in
-    step with DayCount. Killed figures are not rolled up per filter."""
+    step with DayCount. Killed figures are not rolled up per filter; the entries' ids are, so
+    a window's figures are read for exactly those entries."""
 
     class Filter(models.TextChoices):
         PLACE = "place", "Place"
@@ -1843,6 +1856,10 @@ class FilterDayCount(models.Model):
     track = models.CharField(max_length=16, choices=Track.choices)
     kind = models.CharField(max_length=32, choices=Entry.Kind.choices)
     entries = models.PositiveIntegerField(default=0)
+    # The ids of the entries counted, as a JSON array: "a region's entries in these days" is
+    # then a few of these rows, read by the unique key, whatever the size of the timeline
+    # (a map or a casualty chart of a region would otherwise test every entry of its days).
+    entry_ids = models.TextField(default="[]", editable=False)
 
     objects = FilterDayCountQuerySet.as_manager()
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import charts
 from .models import DayCount, Figure, FilterDayCount, Place, PlaceTree, Track
-from .rollup import day_start, refresh_stale_days
+from .rollup import day_start, entries_on_days, refresh_stale_days
 
 MODES = ("events", "killed")
 
@@ -129,6 +129,8 @@ def casualties(entries, place, *, pulse):
     if pulse is None:
         return None
     first, last, unit = pulse["first"], pulse["last"], pulse["unit"]
+    on_days = entries_on_days(("place", place), first, last)
+    entries = entries if on_days is None else on_days
     totals = entries.figure_totals_by_day(
         day_start(first),
         day_start(last + dt.timedelta(days=1)),

@@ -21,13 +21,14 @@ import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from timeline.generate import RARE_WORD
 from timeline.models import Actor, Claim, Entry, Place
 from timeline.views import encode_cursor
 
@@ -39,7 +40,14 @@ def surfaces():
         slug__startswith="gen-t", pk__in=Entry.places.through.objects.values("place_id")
     ).order_by("pk")[0]
     actor = Actor.objects.published().filter(slug__startswith="gen-").order_by("pk")[0]
-    claimant = Claim.objects.published().order_by("pk")[0].claimant
+    # The busiest claimant: a page of claims at any size (generate.SPEAKERS).
+    busiest = (
+        Claim.objects.published()
+        .values("claimant")
+        .annotate(n=Count("id"))
+        .order_by("-n", "claimant")[0]["claimant"]
+    )
+    claimant = Actor.objects.get(pk=busiest)
     entry = published.filter(slug__startswith="gen").order_by("pk")[published.count() // 2]
     oldest = list(published.order_by("occurred_at", "id")[:31])[-1]
     day = entry.occurred_at.date().isoformat()
@@ -57,7 +65,7 @@ def surfaces():
         "/ from/to": f"/?from={day}&to={day}",
         "/ assessment": "/?assessment=unverified",
         "/ q common": "/?q=strike",
-        "/ q rare": "/?q=sunflower",
+        "/ q rare": f"/?q={RARE_WORD}",
         "/ deep page": f"/?cursor={encode_cursor(oldest)}",
         "entry page": entry.get_absolute_url(),
         "/claims/": "/claims/",
@@ -75,8 +83,7 @@ def surfaces():
         "api entries region": f"/api/v1/entries/?place={region.slug}",
         "api claims": "/api/v1/claims/",
         "api claims search": "/api/v1/claims/?search=strike",
-        # A town's name is in its claims' paraphrases: a rare term.
-        "api claims search rare": f"/api/v1/claims/?{urlencode({'search': town.name})}",
+        "api claims search rare": f"/api/v1/claims/?search={RARE_WORD}",
         "api claims far end": "/api/v1/claims/?ordering=id",
         "api figures": "/api/v1/figures/",
         "api figures far end": "/api/v1/figures/?ordering=as_of",
