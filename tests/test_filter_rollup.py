@@ -53,6 +53,12 @@ def assert_roll_up_matches_the_filters():
         assert FilterTotal.objects.of(name, value) == entries.count(), (name, str(value))
         checked += sum(n for n, _ in rolled.values())
     assert checked, "nothing was counted: the comparison would prove nothing"
+    claims = Claim.objects.published()
+    for actor in Actor.objects.all():
+        live = defaultdict(int)
+        for grade in claims.filter(claimant=actor).values_list("assessment", flat=True):
+            live[grade] += 1
+        assert FilterTotal.objects.claims_by_grade(actor) == live, actor.name
 
 
 @pytest.fixture

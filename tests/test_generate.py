@@ -2,7 +2,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
-from timeline.generate import RARE_ENTRIES, RARE_WORD, SPEAKERS
+from timeline.generate import (
+    OBLAST_SPREAD,
+    RARE_ENTRIES,
+    RARE_WORD,
+    REGION_CENTRES,
+    REGION_SPREAD,
+    SPEAKERS,
+    generate_entries,
+)
 from timeline.models import Claim, Entry, Figure, Place, PlaceAlias
 from timeline.search import search_entries, search_index_rebuild
 
@@ -93,3 +101,15 @@ def test_the_rare_word_stays_rare_at_any_size_and_a_few_speakers_make_many_claim
         assert claims.filter(entry__in=carrying, paraphrase__contains=RARE_WORD).exists()
         busiest = claims.values("claimant").annotate(n=Count("id")).order_by("-n")[:SPEAKERS]
         assert sum(row["n"] for row in busiest) >= 0.25 * claims.count()
+
+
+def test_generated_towns_lie_in_their_regions_part_of_the_map(db):
+    generate_entries(50, towns=300)
+    towns = Place.objects.filter(kind=Place.Kind.CITY, slug__startswith="gen-")
+    assert towns.count() == 300
+    for town in towns.select_related("parent__parent"):
+        region = town.parent.parent.name
+        latitude, longitude = REGION_CENTRES[region]
+        up, across = REGION_SPREAD.get(region, OBLAST_SPREAD)
+        assert abs(float(town.latitude) - latitude) <= up, (town.name, region)
+        assert abs(float(town.longitude) - longitude) <= across, (town.name, region)

@@ -17,6 +17,7 @@ from tests.factories import build_timeline
 from timeline.contrast import headline_total
 from timeline.models import (
     Actor,
+    Assessment,
     Claim,
     ClaimEvidence,
     Entry,
@@ -746,6 +747,47 @@ def test_actor_page_shows_entries_claims_and_claim_record(client, story):
     assert "Geneva talks on the US peace plan" in entries
     assert "Trump says a peace deal is within reach" in entries
     assert "a peace deal is within reach Contradicted" in text
+
+
+def test_a_busy_speakers_record_count_and_newest_claims_hold_through_regrading(
+    client, db, monkeypatch
+):
+    """A leader with pages of claims: the record and the counts come from the roll-up and
+    the newest claims from a window of the timeline; drafts' claims count nowhere."""
+    monkeypatch.setattr("timeline.views.CLAIMS_SORTED_LIMIT", 3)
+    speaker = factories.ActorFactory(name="Busy Speaker", slug="busy-speaker")
+    claims = []
+    for day in range(1, 9):
+        entry = factories.EntryFactory(
+            title=f"Entry of day {day}", occurred_at=timezone.make_aware(dt.datetime(2025, 11, day))
+        )
+        claims.append(factories.ClaimFactory(entry=entry, claimant=speaker, quote=f"said {day}"))
+    draft = factories.EntryFactory(status=Entry.Status.DRAFT, title="A draft")
+    factories.ClaimFactory(entry=draft, claimant=speaker, quote="draft words")
+    monkeypatch.setattr("timeline.views.RELATED_LIMIT", 5)
+
+    text = page_text(client, "/actors/busy-speaker/")
+    assert "8 claims on the timeline" in text
+    assert "Unverified 8 Corroborated 0" in text
+    shown = re.findall(r"said (\d)", text)
+    assert shown == ["8", "7", "6", "5", "4"]
+    assert "draft words" not in text
+    tracker = page_text(client, "/claims/?claimant=busy-speaker")
+    assert "8 claims match these filters" in tracker
+    assert re.findall(r"said (\d)", tracker) == ["8", "7", "6", "5", "4", "3", "2", "1"]
+
+    first = claims[0]
+    first.assessment, first.assessed_on, first.assessment_reason = (
+        Assessment.FALSE,
+        dt.date(2025, 11, 20),
+        "Shown false by the footage.",
+    )
+    first.save()
+    text = page_text(client, "/actors/busy-speaker/")
+    assert "Unverified 7 Corroborated 0 Disputed 0 Contradicted 0 False 1" in text
+    graded = page_text(client, "/claims/?claimant=busy-speaker&assessment=false")
+    assert "1 claim matches these filters" in graded
+    assert re.findall(r"said (\d)", graded) == ["1"]
 
 
 def test_actor_page_of_a_party_says_so(client, story):

@@ -69,6 +69,39 @@ REGIONS = [
     ("Kyiv City", ["Kiev"]),
     ("Sevastopol", []),
 ]
+# About the middle of each region (latitude, longitude) and how far its towns lie from it:
+# a region's entries are drawn in its part of the map, as real ones are.
+REGION_CENTRES = {
+    "Kyiv Oblast": (50.3, 30.6),
+    "Kharkiv Oblast": (49.6, 36.6),
+    "Odesa Oblast": (46.8, 29.9),
+    "Dnipropetrovsk Oblast": (48.3, 34.9),
+    "Zaporizhzhia Oblast": (47.4, 35.7),
+    "Donetsk Oblast": (48.1, 37.8),
+    "Luhansk Oblast": (48.8, 39.1),
+    "Kherson Oblast": (46.6, 33.5),
+    "Mykolaiv Oblast": (47.3, 31.9),
+    "Sumy Oblast": (51.0, 34.1),
+    "Chernihiv Oblast": (51.4, 32.1),
+    "Poltava Oblast": (49.6, 33.9),
+    "Lviv Oblast": (49.8, 23.9),
+    "Vinnytsia Oblast": (49.0, 28.6),
+    "Zhytomyr Oblast": (50.6, 28.4),
+    "Cherkasy Oblast": (49.2, 31.5),
+    "Kirovohrad Oblast": (48.4, 32.0),
+    "Khmelnytskyi Oblast": (49.4, 26.9),
+    "Rivne Oblast": (51.0, 26.3),
+    "Volyn Oblast": (51.2, 24.8),
+    "Ternopil Oblast": (49.4, 25.5),
+    "Ivano-Frankivsk Oblast": (48.8, 24.6),
+    "Zakarpattia Oblast": (48.4, 23.2),
+    "Chernivtsi Oblast": (48.3, 25.9),
+    "Crimea": (45.3, 34.2),
+    "Kyiv City": (50.45, 30.52),
+    "Sevastopol": (44.6, 33.5),
+}
+REGION_SPREAD = {"Kyiv City": (0.1, 0.15), "Sevastopol": (0.1, 0.15)}  # degrees either way
+OBLAST_SPREAD = (0.6, 0.9)
 DISTRICTS_PER_REGION = 5
 SYLLABLES = [
     "bor", "vol", "hor", "dub", "lyp", "myr", "nov", "ozer", "pol", "ryb", "sos", "tern",
@@ -166,19 +199,26 @@ def _place_tree(rng, towns):
         for r, region in enumerate(regions)
         for d in range(DISTRICTS_PER_REGION)
     )
+
+    def town(t):
+        district = districts[t % len(districts)]
+        region = REGIONS[(t % len(districts)) // DISTRICTS_PER_REGION][0]
+        (latitude, longitude), (up, across) = (
+            REGION_CENTRES[region],
+            REGION_SPREAD.get(region, OBLAST_SPREAD),
+        )
+        return Place(
+            name=town_name(rng),
+            slug=f"{PREFIX}-t{t}",
+            kind=Place.Kind.CITY,
+            parent=district,
+            latitude=round(latitude + rng.uniform(-up, up), 4),
+            longitude=round(longitude + rng.uniform(-across, across), 4),
+            coordinate_precision=Place.CoordinatePrecision.CITY,
+        )
+
     Place.objects.bulk_create(
-        (
-            Place(
-                name=town_name(rng),
-                slug=f"{PREFIX}-t{t}",
-                kind=Place.Kind.CITY,
-                parent=districts[t % len(districts)],
-                latitude=round(rng.uniform(44.5, 52.3), 4),
-                longitude=round(rng.uniform(22.2, 40.2), 4),
-                coordinate_precision=Place.CoordinatePrecision.CITY,
-            )
-            for t in range(towns)
-        ),
+        (town(t) for t in range(towns)),
         batch_size=BATCH,
     )
     Place.objects.store_paths()

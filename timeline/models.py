@@ -1849,6 +1849,13 @@ class FilterDayCount(models.Model):
         PLACE = "place", "Place"
         ACTOR = "actor", "Actor"
         ASSESSMENT = "assessment", "Assessment"
+        # Not a timeline filter: an actor's published claims at one grade (value "actor
+        # id/grade"), whose rows count claims, not entries: an actor's claim record and the
+        # claim tracker's count for a claimant, exact at any size (FilterTotal.claims_by_grade).
+        CLAIMS = "claims", "Claims by an actor at a grade"
+
+    # The timeline's filters with a roll-up (the names of their GET parameters).
+    TIMELINE_FILTERS = (Filter.PLACE, Filter.ACTOR, Filter.ASSESSMENT)
 
     filter = models.CharField(max_length=16, choices=Filter.choices)
     value = models.CharField(max_length=32)  # the place's or actor's id, the assessment
@@ -1880,6 +1887,10 @@ class FilterDayCount(models.Model):
     def value_of(name, value):
         return str(value.pk if isinstance(value, models.Model) else value)
 
+    @staticmethod
+    def claims_value(actor_id, assessment):
+        return f"{actor_id}/{assessment}"
+
 
 class FilterTotalQuerySet(models.QuerySet):
     def of(self, name, value):
@@ -1889,6 +1900,17 @@ class FilterTotalQuerySet(models.QuerySet):
         value = FilterDayCount.value_of(name, value)
         rows = self.filter(filter=name, value=value).values_list("entries", flat=True)
         return rows.first() or 0
+
+    def claims_by_grade(self, actor):
+        """{assessment: the actor's published claims so graded}, in one query of a few rows
+        (FilterDayCount.Filter.CLAIMS). Call rollup.refresh_stale_days() first."""
+        prefix = FilterDayCount.claims_value(actor.pk, "")
+        rows = self.filter(filter=FilterDayCount.Filter.CLAIMS, value__startswith=prefix)
+        return {
+            value.removeprefix(prefix): n
+            for value, n in rows.values_list("value", "entries")
+            if n
+        }
 
 
 class FilterTotal(models.Model):

@@ -173,7 +173,7 @@ def single_filter(form):
     """("place", place), ("actor", actor) or ("assessment", grade) when the timeline is
     filtered by exactly one of those and no search: the filters with roll-ups."""
     data = form.valid_data if form.is_bound else {}
-    chosen = [name for name in FilterDayCount.Filter.values if data.get(name)]
+    chosen = [name for name in FilterDayCount.TIMELINE_FILTERS if data.get(name)]
     if len(chosen) == 1 and not data.get("q"):
         return chosen[0], data[chosen[0]]
     return None
@@ -184,7 +184,7 @@ def rollup_for(form):
     published entry (at most a track and dates chosen: DayCount), or one place, actor or
     grade (FilterDayCount); None for a search or filters combined."""
     data = form.valid_data if form.is_bound else {}
-    if not any(data.get(name) for name in ("q", *FilterDayCount.Filter.values)):
+    if not any(data.get(name) for name in ("q", *FilterDayCount.TIMELINE_FILTERS)):
         return DayCount.objects.all()
     chosen = single_filter(form)
     return FilterDayCount.objects.of(*chosen) if chosen else None

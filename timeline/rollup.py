@@ -457,10 +457,12 @@ def _add_to_totals(rows):
 def _filter_members(published, buckets):
     """{(filter, value, day, track, kind): [entry id, ...]}: each entry once for each place
     it lies at or inside, each actor taking part in it or claiming in it, and each grade its
-    claims carry (Entry.objects.at_place, involving and with_claims_graded)."""
+    claims carry (Entry.objects.at_place, involving and with_claims_graded); and once for
+    each of its claims under the claimant and grade (FilterDayCount.Filter.CLAIMS)."""
     ids = published.values("pk")
     subjects = defaultdict(set)
-    PLACE, ACTOR, ASSESSMENT = FilterDayCount.Filter.values
+    PLACE, ACTOR, ASSESSMENT, CLAIMS = FilterDayCount.Filter.values
+    said = defaultdict(list)  # entry id: one (CLAIMS, "actor/grade") per claim
     links = Entry.places.through.objects.filter(entry__in=ids)
     for entry_id, path in links.values_list("entry_id", "place__path").order_by():
         subjects[entry_id].update((PLACE, part) for part in path_ids(path))
@@ -472,11 +474,12 @@ def _filter_members(published, buckets):
         "entry_id", "claimant_id", "assessment"
     ).order_by():
         subjects[entry_id].update(((ACTOR, str(claimant_id)), (ASSESSMENT, assessment)))
+        said[entry_id].append((CLAIMS, FilterDayCount.claims_value(claimant_id, assessment)))
     members = defaultdict(list)
     for entry_id, entry_subjects in subjects.items():
         bucket = buckets.get(entry_id)
         if bucket is not None:
-            for subject in entry_subjects:
+            for subject in (*entry_subjects, *said[entry_id]):
                 members[(*subject, *bucket)].append(entry_id)
     return members
 

@@ -5,11 +5,10 @@ of queries whatever the amount of data (tests/test_views.py counts them at two s
 """
 
 import datetime as dt
-from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
@@ -301,10 +300,17 @@ def _history_sort_key(figure):
 
 
 class CappedPaginator(Paginator):
-    """Numbered pages over at most COUNT_CAP claims: the count never scans the whole table."""
+    """Numbered pages over at most COUNT_CAP claims: the count never scans the whole table.
+    `count`: the number when it is known already (from a roll-up)."""
+
+    def __init__(self, object_list, per_page, *, count=None):
+        super().__init__(object_list, per_page)
+        self.known_count = count
 
     @cached_property
     def count(self):
+        if self.known_count is not None:
+            return self.known_count
         return capped_count(self.object_list)
 
 
@@ -357,9 +363,22 @@ class ClaimListView(ListView):
         context["ambiguous"] = ambiguous_links(self.filterset.form, self.request.GET)
         return context
 
+    def known_count(self):
+        """A claimant's claims, at one grade or all, are counted by the roll-up: exact and
+        one small read however many they are. None for other filters (counted, capped)."""
+        data = self.filterset.valid_data
+        chosen = {name for name, value in data.items() if value not in (None, "")}
+        if not chosen or not chosen <= {"claimant", "assessment"} or "claimant" not in chosen:
+            return None
+        refresh_stale_days()
+        by_grade = FilterTotal.objects.claims_by_grade(data["claimant"])
+        if data.get("assessment"):
+            return by_grade.get(data["assessment"], 0)
+        return sum(by_grade.values())
+
     def paginate_queryset(self, queryset, page_size):
         # get_page() turns a bad ?page= into the nearest real page instead of a 404.
-        paginator = ClaimPaginator(queryset, page_size)
+        paginator = ClaimPaginator(queryset, page_size, count=self.known_count())
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -367,11 +386,10 @@ class ClaimListView(ListView):
 # --- Actors and places -------------------------------------------------------------------
 
 
-def claim_record(claims):
-    """How many of the claims stand at each assessment, every assessment listed."""
-    counts = Counter(
-        {row["assessment"]: row["n"] for row in claims.values("assessment").annotate(n=Count("id"))}
-    )
+def claim_record(actor):
+    """How many of the actor's published claims stand at each assessment, every assessment
+    listed, from the roll-up (call refresh_stale_days() first)."""
+    counts = FilterTotal.objects.claims_by_grade(actor)
     return [(value, label, counts.get(value, 0)) for value, label in Assessment.choices]
 
 
@@ -391,17 +409,21 @@ class ActorDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         actor = self.object
         entries = Entry.objects.published().involving(actor, walk_if_dense=True)
-        claims = Claim.objects.published().filter(claimant=actor)
-        record = claim_record(claims)
+        entry_count = published_total("actor", actor)  # brings the roll-up up to date
+        record = claim_record(actor)
+        claim_count = sum(count for _, _, count in record)
+        claims = (
+            Claim.objects.published()
+            .filter(claimant=actor)
+            .select_related("entry", "claimant__side")
+            .order_by("-entry__occurred_at", "-entry_id", "position", "id")
+        )
+        newest_claims = ClaimPaginator(claims, RELATED_LIMIT, count=claim_count).page(1)
         context.update(
             entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
-            entry_count=published_total("actor", actor),
-            claims=list(
-                claims.select_related("entry", "claimant__side").order_by(
-                    "-entry__occurred_at", "-entry_id", "position", "id"
-                )[:RELATED_LIMIT]
-            ),
-            claim_count=sum(count for _, _, count in record),
+            entry_count=entry_count,
+            claims=list(newest_claims.object_list),
+            claim_count=claim_count,
             claim_record=record,
             claim_bar=pictures.claim_record_bar(record, actor),
             pulse=pictures.pulse(
