@@ -136,6 +136,39 @@ def test_sitemap_index_pages_entries_within_the_protocols_limits(client, db, set
         EntrySitemap.limit = limit
 
 
+def test_sitemap_index_says_what_djangos_own_index_says(client, db, rf):
+    """The index is written without a template (a line per 5,000 entries at any size), and
+    lists the same pages with the same last changes as django.contrib.sitemaps would."""
+    from django.contrib.sitemaps.views import index
+
+    from timeline.sitemaps import SITEMAPS, EntrySitemap
+
+    for n in range(5):
+        factories.EntryFactory(slug=f"strike-{n}")
+    EntrySitemap.limit, limit = 2, EntrySitemap.limit
+    try:
+        ours = client.get("/sitemap.xml")
+        django_own = index(
+            rf.get("/sitemap.xml"), SITEMAPS, sitemap_url_name="timeline:sitemap-section"
+        )
+        django_own.render()
+    finally:
+        EntrySitemap.limit = limit
+
+    def pages(body):
+        root = ET.fromstring(body)  # noqa: S314 (our own XML)
+        return [
+            (item.findtext(f"{SITEMAP}loc"), item.findtext(f"{SITEMAP}lastmod"))
+            for item in root.iter(f"{SITEMAP}sitemap")
+        ]
+
+    assert ours["Content-Type"] == "application/xml"
+    assert ours["X-Robots-Tag"] == django_own["X-Robots-Tag"]
+    assert pages(ours.content) == pages(django_own.content)
+    assert "http://testserver/sitemap-entries.xml?p=3" in dict(pages(ours.content))
+    assert dict(pages(ours.content))["http://testserver/sitemap-entries.xml"]
+
+
 def test_healthz_answers_ok_when_the_database_answers(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -1,10 +1,17 @@
 """/sitemap.xml: published entries, the actors and places that have them, and the index pages."""
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import x_robots_tag
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.paginator import Paginator
 from django.db.models import Max, Sum
+from django.http import HttpResponse
+from django.template.defaultfilters import date as format_date
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.http import http_date
+from django.utils.timezone import template_localtime
 
 from .models import Actor, DayCount, Entry, Place
 from .rollup import refresh_stale_days
@@ -98,3 +105,33 @@ SITEMAPS = {
     "actors": ActorSitemap,
     "places": PlaceSitemap,
 }
+
+
+@x_robots_tag
+def sitemap_index(request):
+    """/sitemap.xml, as django.contrib.sitemaps.views.index writes it (a line per page of
+    each section, with the section's last change), but with each section's last change
+    formatted once rather than once a line by the template: a million entries make 200
+    lines, and the template spent 40 µs on each."""
+    domain = get_current_site(request).domain
+    lines, changes = [], []
+    for section, sitemap_class in SITEMAPS.items():
+        sitemap = sitemap_class()
+        path = reverse("timeline:sitemap-section", kwargs={"section": section})
+        location = escape(f"{sitemap.protocol or request.scheme}://{domain}{path}")
+        changed = sitemap.get_latest_lastmod()
+        changes.append(changed)
+        shown = format_date(template_localtime(changed), "c") if changed else ""
+        lastmod = f"<lastmod>{shown}</lastmod>" if changed else ""
+        for page in range(1, sitemap.paginator.num_pages + 1):
+            page_location = location if page == 1 else f"{location}?p={page}"
+            lines.append(f"<sitemap><loc>{page_location}</loc>{lastmod}</sitemap>\n")
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{''.join(lines)}</sitemapindex>\n"
+    )
+    response = HttpResponse(body, content_type="application/xml")
+    if all(changes):
+        response.headers["Last-Modified"] = http_date(max(changes).timestamp())
+    return response

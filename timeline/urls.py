@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import maps, views
 from .feeds import EntryFeed
-from .sitemaps import SITEMAPS
+from .sitemaps import SITEMAPS, sitemap_index
 
 app_name = "timeline"
 
@@ -16,12 +16,7 @@ urlpatterns = [
     path("map/", maps.MapView.as_view(), name="map"),
     path("feed/", EntryFeed(), name="feed"),
     # An index of paged sitemaps (https://www.sitemaps.org/protocol.html#index).
-    path(
-        "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "timeline:sitemap-section"},
-        name="sitemap",
-    ),
+    path("sitemap.xml", sitemap_index, name="sitemap"),
     path(
         "sitemap-<section>.xml",
         sitemap_views.sitemap,
