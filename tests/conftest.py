@@ -90,3 +90,11 @@ def _empty_page_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def uncached_pages(settings):
+    """For tests that request the same URL down two code paths (a limit patched between the
+    requests, which no write marks as a change): the page cache would answer the second
+    request with the first one's page."""
+    settings.PAGE_CACHE = False

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from tests import factories
 from timeline.claim_search import SQLITE_DROP, TRIGRAM, _claims_holding
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uncached_pages")]
 
 # Up to the limit the ids holding a term are read from the index; a limit of 0 forces the walk.
 BRANCHES = {"index": 10_000, "walk": 0}

@@ -1907,9 +1907,7 @@ class FilterTotalQuerySet(models.QuerySet):
         prefix = FilterDayCount.claims_value(actor.pk, "")
         rows = self.filter(filter=FilterDayCount.Filter.CLAIMS, value__startswith=prefix)
         return {
-            value.removeprefix(prefix): n
-            for value, n in rows.values_list("value", "entries")
-            if n
+            value.removeprefix(prefix): n for value, n in rows.values_list("value", "entries") if n
         }
 
 

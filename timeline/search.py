@@ -169,12 +169,15 @@ class MatchesSearch(Func):
             )
             return sql, [_fts5(self.terms), *params]
         start, end = (connection.ops.adapt_datetimefield_value(t) for t in self.window)
-        ids = "SELECT {} (id) FROM timeline_entry WHERE occurred_at >= %s AND occurred_at < %s"
+        # The window's lowest and highest ids in one pass over it, joined to the index as a
+        # one-row table: as two scalar subqueries SQLite read the window four times.
         sql = (
-            f"{pk} IN (SELECT rowid FROM timeline_entry_fts WHERE timeline_entry_fts MATCH %s "
-            f"AND rowid BETWEEN ({ids.format('min')}) AND ({ids.format('max')}))"
+            f"{pk} IN (SELECT found.rowid FROM (SELECT min(id) AS low, max(id) AS high "
+            "FROM timeline_entry WHERE occurred_at >= %s AND occurred_at < %s) AS bounds, "
+            "timeline_entry_fts AS found WHERE timeline_entry_fts MATCH %s "
+            "AND found.rowid BETWEEN bounds.low AND bounds.high)"
         )
-        return sql, [*params, _fts5(self.terms), start, end, start, end]
+        return sql, [*params, start, end, _fts5(self.terms)]
 
     def as_postgresql(self, compiler, connection, **extra):
         pk, params = compiler.compile(self.source_expressions[0])
