@@ -14,6 +14,7 @@ from django.utils import timezone
 from . import charts
 from .models import DayCount, Figure, FilterDayCount, Place, PlaceTree, Track
 from .rollup import day_start, entries_on_days, refresh_stale_days
+from .search import within_window
 
 MODES = ("events", "killed")
 
@@ -79,8 +80,11 @@ def pulse(
     if unit == "day":
         unit = charts.choose_unit(first, last)
     bucket_list = charts.aggregate(counts, first, last, unit, mode=mode)
+    # A common word's search reads the index once over the window's ids rather than
+    # probing it for each of the window's diplomacy entries until enough match.
+    in_chart = entries.filter(track=Track.DIPLOMACY, occurred_at__gte=t0, occurred_at__lt=t1)
     diplomacy = list(
-        entries.filter(track=Track.DIPLOMACY, occurred_at__gte=t0, occurred_at__lt=t1)
+        within_window(in_chart, t0, t1)
         .prefetch_related(None)
         .select_related(None)
         .order_by("-occurred_at", "-id")
