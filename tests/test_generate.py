@@ -1,3 +1,6 @@
+import time
+
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
@@ -113,3 +116,33 @@ def test_generated_towns_lie_in_their_regions_part_of_the_map(db):
         up, across = REGION_SPREAD.get(region, OBLAST_SPREAD)
         assert abs(float(town.latitude) - latitude) <= up, (town.name, region)
         assert abs(float(town.longitude) - longitude) <= across, (town.name, region)
+
+
+ROLLUP_TABLES = ("timeline_daycount", "timeline_filterdaycount", "timeline_filtertotal")
+
+
+def _last_vacuums():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            [list(ROLLUP_TABLES)],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_write_leaves_the_roll_up_tables_vacuumed_on_postgresql():
+    """generate_entries rewrites the roll-ups whole: their replaced rows are vacuumed away at
+    its end rather than left for an autovacuum that may never come."""
+    before = _last_vacuums()
+    call_command("generate_entries", "120", verbosity=0)
+    deadline = time.monotonic() + 5
+    while True:  # the statistics reach other sessions within a moment
+        after = _last_vacuums()
+        fresh = [t for t in ROLLUP_TABLES if after.get(t) and after[t] != before.get(t)]
+        if len(fresh) == len(ROLLUP_TABLES) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert sorted(fresh) == sorted(ROLLUP_TABLES)

@@ -511,6 +511,20 @@ def refresh_stale_days():
     return len(stale)
 
 
+def rollup_tables_vacuum():
+    """After a bulk write's refresh, on PostgreSQL: vacuum and analyse the roll-up tables.
+    A refresh replaces their rows day by day and moves every filter's total once a run of
+    days, so a million entries leave millions of dead row versions; until autovacuum comes
+    round (or never, where it is off) each read of a total steps over them, and the planner
+    still thinks the tables as they were. Outside a transaction only, as VACUUM must be."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = (DayCount, FilterDayCount, FilterTotal)
+    names = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {names}")  # noqa: S608 (names from the models)
+
+
 def rollup_rebuild():
     """Recompute every day from scratch (a restored dump, a new TIME_ZONE)."""
     with transaction.atomic():

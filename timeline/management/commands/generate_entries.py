@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from timeline.generate import generate_entries
 from timeline.pagecache import data_version_bump
-from timeline.rollup import refresh_stale_days
+from timeline.rollup import refresh_stale_days, rollup_tables_vacuum
 from timeline.services import database_statistics_refresh
 
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         written = generate_entries(count, seed=seed, progress=progress)
         database_statistics_refresh()
         refresh_stale_days()  # the pulse charts' roll-ups, so that no reader waits for them
+        rollup_tables_vacuum()
         data_version_bump()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Added {written:,} entries in {elapsed:.1f} s."))

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from timeline.importing import EventFile, ImportFileError, event_format
 from timeline.importing.writer import events_import
 from timeline.models import Entry
-from timeline.rollup import refresh_stale_days
+from timeline.rollup import refresh_stale_days, rollup_tables_vacuum
 from timeline.services import database_statistics_refresh
 
 NAMES_SHOWN = 20
@@ -128,6 +128,7 @@ class Command(BaseCommand):
         if not options["dry_run"]:
             database_statistics_refresh()  # plans for the new data shape at once
             refresh_stale_days()  # the pulse charts' roll-ups, so that no reader waits for them
+            rollup_tables_vacuum()
         self.summarise(result, dry_run=options["dry_run"], seconds=time.monotonic() - started)
 
     def summarise(self, result, *, dry_run, seconds):

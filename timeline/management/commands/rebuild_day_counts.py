@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from timeline.models import DayCount, FilterDayCount
-from timeline.rollup import rollup_rebuild
+from timeline.rollup import rollup_rebuild, rollup_tables_vacuum
 
 
 class Command(BaseCommand):
@@ -11,6 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rollup_rebuild()
+        rollup_tables_vacuum()
         self.stdout.write(
             f"{DayCount.objects.count()} day counts, "
             f"{FilterDayCount.objects.count()} per place, actor and grade."
