@@ -231,7 +231,14 @@ def test_timeline_place_and_actor_pages_chart_what_their_filter_matches(client, 
     for url, entries in pages.items():
         expected = expected_days(entries)
         assert expected, url
-        assert charted_days(client.get(url).content.decode()) == expected, url
+        html = client.get(url).content.decode()
+        assert charted_days(html) == expected, url
+        # The diplomacy marked on the chart's top line: the filter's own, read by the ids
+        # its roll-up holds; none on a chart of the military track.
+        marked = set(re.findall(r'<a class="pulse-marker" href="([^"]+)"', html))
+        diplomacy = entries.filter(track="diplomacy")
+        assert marked == {entry.get_absolute_url() for entry in diplomacy}, url
+        assert marked or "track=military" in url, url
     # A write after the page was drawn shows on the next one.
     entry = published.at_place(region).order_by("-occurred_at").first()
     entry.places.clear()

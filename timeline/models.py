@@ -673,6 +673,34 @@ class KeyIn(models.Func):
         return sql, [*params, self.ids]
 
 
+class HeldByRollUp(models.Func):
+    """The row's primary key is among the entry ids that some FilterDayCount rows hold
+    (`rows`, a queryset of them), unpacked by the database in the same query: no round trip
+    for the ids, and no second query to count them first."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, rows):
+        self.rows = rows.order_by().values("entry_ids")
+        super().__init__(models.F("pk"))
+
+    def _held(self, compiler, unpack):
+        pk, params = compiler.compile(self.source_expressions[0])
+        rows, row_params = self.rows.query.get_compiler(connection=compiler.connection).as_sql()
+        sql = f"{pk} IN (SELECT {unpack} FROM ({rows}) AS held{{join}})"  # noqa: S608
+        return sql, (*params, *row_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = self._held(compiler, "ids.value")
+        return sql.format(join=", json_each(held.entry_ids) AS ids"), params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = self._held(compiler, "ids.value::bigint")
+        join = ", jsonb_array_elements_text(held.entry_ids::jsonb) AS ids(value)"
+        return sql.format(join=join), params
+
+
 class EntryQuerySet(models.QuerySet):
     def published(self):
         """The one gate to everything public: pages, API, feed, sitemap and exports."""

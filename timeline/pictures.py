@@ -12,7 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import charts
-from .models import DayCount, Figure, FilterDayCount, Place, PlaceTree, Track
+from .models import (
+    DayCount,
+    Entry,
+    Figure,
+    FilterDayCount,
+    HeldByRollUp,
+    Place,
+    PlaceTree,
+    Track,
+)
 from .rollup import day_start, entries_on_days, refresh_stale_days
 from .search import within_window
 
@@ -80,12 +89,20 @@ def pulse(
     if unit == "day":
         unit = charts.choose_unit(first, last)
     bucket_list = charts.aggregate(counts, first, last, unit, mode=mode)
-    # A common word's search reads the index once over the window's ids rather than
-    # probing it for each of the window's diplomacy entries until enough match.
+    # The diplomacy entries to mark: a filter's from the ids its roll-up holds for these
+    # days, a common word's search from one read of the index over the window's ids, rather
+    # than a probe for each of the window's diplomacy entries until enough match.
     in_chart = entries.filter(track=Track.DIPLOMACY, occurred_at__gte=t0, occurred_at__lt=t1)
+    in_chart = within_window(in_chart, t0, t1)
+    if track and track != Track.DIPLOMACY:
+        in_chart = in_chart.none()
+    elif rollup is not None and rollup.model is FilterDayCount:
+        rows = rollup.filter(day__gte=first, day__lte=last, track=Track.DIPLOMACY)
+        in_chart = Entry.objects.published().filter(
+            HeldByRollUp(rows), occurred_at__gte=t0, occurred_at__lt=t1
+        )
     diplomacy = list(
-        within_window(in_chart, t0, t1)
-        .prefetch_related(None)
+        in_chart.prefetch_related(None)
         .select_related(None)
         .order_by("-occurred_at", "-id")
         .only("title", "slug", "kind", "occurred_at", "ended_at", "precision")[
