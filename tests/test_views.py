@@ -750,7 +750,7 @@ def test_actor_page_shows_entries_claims_and_claim_record(client, story):
 
 
 def test_a_busy_speakers_record_count_and_newest_claims_hold_through_regrading(
-    client, db, monkeypatch
+    client, db, monkeypatch, uncached_pages
 ):
     """A leader with pages of claims: the record and the counts come from the roll-up and
     the newest claims from a window of the timeline; drafts' claims count nowhere."""
@@ -788,6 +788,10 @@ def test_a_busy_speakers_record_count_and_newest_claims_hold_through_regrading(
     graded = page_text(client, "/claims/?claimant=busy-speaker&assessment=false")
     assert "1 claim matches these filters" in graded
     assert re.findall(r"said (\d)", graded) == ["1"]
+    # Beyond the counting cap the tracker says so, and pages no deeper, as for any filter.
+    monkeypatch.setattr("timeline.views.COUNT_CAP", 5)
+    capped = page_text(client, "/claims/?claimant=busy-speaker")
+    assert "more than 5 claims match these filters" in capped
 
 
 def test_actor_page_of_a_party_says_so(client, story):

@@ -5,7 +5,10 @@ Why: GROUP BY day over a million entries reads every row (about 2 s on SQLite), 
 region's or an actor's 60 days hold thousands of entries at that size; the chart on `/`,
 `/?place=`, a place page or an actor page must cost the same at any size. The roll-ups hold
 one row per (day, track, kind), and per filter value, so a chart reads at most a few hundred
-rows whatever the number of entries.
+rows whatever the number of entries. A filter's rows also list the ids of the entries they
+count, so that a map, a casualty chart or the diplomacy markers of one place, actor or grade
+read that filter's entries on their days by key (entries_on_days, HeldByRollUp); and each
+actor's claims are counted per grade, for claim records and the claim tracker's count.
 
 How they stay in step, on every write path (admin, API, services, imports, bulk_create,
 raw SQL): database triggers (created by migrations 0005 and 0009 from the statements below)

@@ -19,7 +19,7 @@ from django.views.generic import DetailView, ListView
 
 from . import pictures
 from .contrast import contrast_panel
-from .counting import CappedCount, capped_count
+from .counting import COUNT_CAP, CappedCount, capped_count
 from .filters import ClaimFilterSet, EntryFilterSet
 from .history import public_updates
 from .models import (
@@ -364,8 +364,9 @@ class ClaimListView(ListView):
         return context
 
     def known_count(self):
-        """A claimant's claims, at one grade or all, are counted by the roll-up: exact and
-        one small read however many they are. None for other filters (counted, capped)."""
+        """A claimant's claims, at one grade or all, are counted by the roll-up: one small
+        read however many they are, capped as a counted list is (so are its pages). None
+        for other filters (counted, capped)."""
         data = self.filterset.valid_data
         chosen = {name for name, value in data.items() if value not in (None, "")}
         if not chosen or not chosen <= {"claimant", "assessment"} or "claimant" not in chosen:
@@ -373,8 +374,10 @@ class ClaimListView(ListView):
         refresh_stale_days()
         by_grade = FilterTotal.objects.claims_by_grade(data["claimant"])
         if data.get("assessment"):
-            return by_grade.get(data["assessment"], 0)
-        return sum(by_grade.values())
+            claims = by_grade.get(data["assessment"], 0)
+        else:
+            claims = sum(by_grade.values())
+        return CappedCount(min(claims, COUNT_CAP), more=claims > COUNT_CAP, cap=COUNT_CAP)
 
     def paginate_queryset(self, queryset, page_size):
         # get_page() turns a bad ?page= into the nearest real page instead of a 404.
