@@ -132,8 +132,7 @@ def _last_vacuums():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
-@pytest.mark.django_db(transaction=True)
-def test_a_bulk_write_leaves_the_roll_up_tables_vacuumed_on_postgresql():
+def test_a_bulk_write_leaves_the_roll_up_tables_vacuumed_on_postgresql(migrated_rows):
     """generate_entries rewrites the roll-ups whole: their replaced rows are vacuumed away at
     its end rather than left for an autovacuum that may never come."""
     before = _last_vacuums()
