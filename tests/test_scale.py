@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests import factories
 from tests.factories import build_timeline
+from timeline import views
 from timeline.charts import MAX_DAYS_AS_DAYS
 from timeline.models import Actor, Entry, KeyIn, Place, Source
 from timeline.rollup import refresh_stale_days
@@ -94,21 +95,106 @@ def test_a_filter_reads_its_candidates_while_they_are_few_against_the_timeline(c
             seen.add(read)
             assert reads_candidates(published.at_place(place))
     assert seen == {True, False}
-    # The pages: alone, Kyiv's entries are walked; with a track, read.
+    # The pages: alone, Kyiv's page is read from its roll-up's newest days, and its
+    # candidates are not; with a track, they are read.
     kyiv = Place.objects.get(slug="kyiv")
     assert published.at_place(kyiv).count() ** 2 > 4 * size
     for url, reads in (("/?place=kyiv", False), ("/?place=kyiv&track=military", True)):
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
-        # KeyIn's SQL, not the roll-up's ids that the chart's diplomacy markers unpack.
+        newest_days = [q["sql"] for q in queries if "AS part, newest.*" in q["sql"]]
+        assert bool(newest_days) != reads, url
+        # KeyIn's SQL (the page's, the candidates'), not the roll-up's ids that the chart's
+        # diplomacy markers unpack.
         candidate_reads = ("SELECT value FROM json_each(", "SELECT unnest(")
-        assert any(read in q["sql"] for q in queries for read in candidate_reads) == reads
+        keyed = [q for q in queries if any(read in q["sql"] for read in candidate_reads)]
+        assert len(keyed) == (2 if reads else 1), url
     # Below the floor, always read.
     monkeypatch.setattr("timeline.models.SMALL_SIDE_FLOOR", 1000)
     assert all(
         reads_candidates(published.at_place(place, walk_if_dense=True))
         for place in Place.objects.all()
     )
+
+
+def every_page(client, url):
+    """The pages of a timeline or claim tracker list, following its "older" links."""
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages.append(response.content.decode())
+        older = re.search(r'class="pager-older" rel="next" href="([^"]+)"', pages[-1])
+        url = older and older.group(1).replace("&amp;", "&")
+    return pages
+
+
+NEWEST_OF_A_FILTER = [
+    "/?place=kyiv",
+    "/?place=district-1",
+    "/?actor=actor-1",
+    "/?assessment=disputed",
+    "/places/kyiv/",
+    "/places/district-2/",
+    "/actors/actor-1/",
+    "/claims/?claimant=actor-1",
+    "/claims/?claimant=actor-2&assessment=contradicted",
+]
+
+
+@pytest.mark.parametrize("rows", [1, 16, 200])
+def test_a_filters_newest_pages_are_the_same_read_from_its_roll_up_or_the_timeline(
+    client, db, monkeypatch, rows
+):
+    """Every page of one place, actor, grade or claimant, and the newest entries and claims
+    of actor and place pages: read from the roll-up's newest days, they are the pages the
+    timeline gives, however few rows a read takes (a day cut short by the limit is never
+    used), and past those rows the timeline serves them."""
+    build_timeline(100)  # five entries a day, twenty days
+    monkeypatch.setattr("timeline.rollup.NEWEST_ROWS", rows)
+    answers = []
+    real = views.newest_entry_ids
+
+    def answered(*args, **kwargs):
+        ids = real(*args, **kwargs)
+        answers.append(ids is not None)
+        return ids
+
+    monkeypatch.setattr("timeline.views.newest_entry_ids", answered)
+    from_rollup = {url: every_page(client, url) for url in NEWEST_OF_A_FILTER}
+    monkeypatch.setattr("timeline.views.newest_entry_ids", lambda *args, **kwargs: None)
+    from_timeline = {url: every_page(client, url) for url in NEWEST_OF_A_FILTER}
+    for url in NEWEST_OF_A_FILTER:
+        assert from_rollup[url] == from_timeline[url], url
+    assert sum(len(pages) for pages in from_timeline.values()) > len(NEWEST_OF_A_FILTER)
+    # One row a set holds no whole day; sixteen hold a page of Kyiv but not of a district.
+    expected = {1: {False}, 16: {True, False}, 200: {True}}
+    assert set(answers) == expected[rows]
+
+
+def test_a_filters_newest_page_shows_what_was_just_published(client, db):
+    build_timeline(100)
+    kyiv, actor = Place.objects.get(slug="district-1"), Actor.objects.get(slug="actor-1")
+    for url in ("/?place=kyiv", "/places/kyiv/", "/actors/actor-1/", "/claims/?claimant=actor-1"):
+        client.get(url)  # the roll-up read before the entry is published
+    newest = Entry.objects.order_by("-occurred_at").first().occurred_at
+    fresh = factories.EntryFactory(
+        title="Fresh strike on the district",
+        occurred_at=newest + dt.timedelta(minutes=5),
+        places=[kyiv],
+    )
+    factories.EntryActorFactory(entry=fresh, actor=actor)
+    factories.ClaimFactory(entry=fresh, claimant=actor, quote="A fresh claim about the strike")
+    for url in ("/?place=kyiv", "/places/kyiv/", "/actors/actor-1/"):
+        assert "Fresh strike on the district" in client.get(url).content.decode(), url
+    assert (
+        "A fresh claim about the strike" in client.get("/claims/?claimant=actor-1").content.decode()
+    )
+    fresh.status = Entry.Status.DRAFT
+    fresh.save()
+    for url in ("/?place=kyiv", "/places/kyiv/", "/actors/actor-1/", "/claims/?claimant=actor-1"):
+        page = client.get(url).content.decode()
+        assert "Fresh strike" not in page and "A fresh claim" not in page, url
 
 
 def test_a_walked_filter_counts_to_a_lower_cap(client, db, monkeypatch):
@@ -200,7 +286,7 @@ def test_flat_surfaces_run_the_same_queries_at_10_and_300_entries(
             counts.setdefault(url, []).append(len(queries))
     for url, (small, large) in counts.items():
         assert small == large, (url, small, large)
-    with django_assert_max_num_queries(14):  # as test_views.MAX_QUERIES["/?place=kyiv"]
+    with django_assert_max_num_queries(15):  # as test_views.MAX_QUERIES["/?place=kyiv"]
         client.get("/?place=ukraine")
 
 

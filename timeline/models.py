@@ -653,14 +653,14 @@ class KeyIn(models.Func):
     """The row's primary key is one of `ids` (a list of thousands, from a small side), sent
     as one parameter: a literal IN list costs Django a placeholder per id to build, again for
     each of a page's queries, and PostgreSQL would test every row against `= ANY(...)`
-    instead of fetching the ids by key."""
+    instead of fetching the ids by key. `field`: another key column to test (`entry_id`)."""
 
     output_field = models.BooleanField()
     conditional = True
 
-    def __init__(self, ids):
+    def __init__(self, ids, field="pk"):
         self.ids = [int(pk) for pk in ids]
-        super().__init__(models.F("pk"))
+        super().__init__(models.F(field))
 
     def as_sqlite(self, compiler, connection, **extra):
         pk, params = compiler.compile(self.source_expressions[0])

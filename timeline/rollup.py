@@ -501,6 +501,59 @@ def entries_on_days(chosen, first, last, *, track=""):
     return entries.filter(track=track) if track else entries
 
 
+# Rows read per filter value for its newest days: weeks of a busy actor's or region's days,
+# years of a quiet town's, a few dozen kilobytes of ids at most.
+NEWEST_ROWS = 200
+
+
+def newest_entry_ids(row_sets, needed, *, before=None):
+    """The ids that some FilterDayCount rows hold on their newest whole local days, enough
+    days to hold at least `needed` of what the rows count (entries, or claims for
+    Filter.CLAIMS) older than `before` (an aware moment: a timeline cursor), or every day
+    there is when there are fewer. None when the newest NEWEST_ROWS rows of each set do not
+    reach that far (a deep page), and the caller walks the timeline instead.
+
+    `row_sets`: querysets of FilterDayCount, one per filter value (an actor's claims at each
+    grade). The newest page of a busy actor, a region or a claimant is then read by key from
+    a few days' ids, at any size, instead of walking the timeline and testing every entry
+    for the filter. Call refresh_stale_days() first; the ids are candidates, to be put
+    through Entry.objects.published() (or Claim.objects.published()) again, sorted and cut
+    to the page, which is exact: each day read is read whole."""
+    last_day = local_day(before) if before is not None else None
+    parts, params = [], []
+    for number, rows in enumerate(row_sets):
+        if last_day is not None:
+            rows = rows.filter(day__lte=last_day)
+        newest = rows.order_by("-day").values_list("day", "entries", "entry_ids")[:NEWEST_ROWS]
+        sql, part_params = newest.query.sql_with_params()
+        parts.append(f"SELECT {number} AS part, newest.* FROM ({sql}) AS newest")  # noqa: S608
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        fetched = cursor.fetchall()
+    # A set that filled its NEWEST_ROWS may hold its oldest day in part: only the days after
+    # the newest such cut are whole in every set.
+    rows_per_part = defaultdict(list)
+    for part, day, *_ in fetched:
+        rows_per_part[part].append(dt.date.fromisoformat(str(day)))
+    cuts = [min(days) for days in rows_per_part.values() if len(days) >= NEWEST_ROWS]
+    cut = max(cuts, default=None)
+    by_day = defaultdict(list)
+    for _, day, entries, ids in fetched:
+        by_day[dt.date.fromisoformat(str(day))].append((entries, ids))
+    counted, found = 0, []
+    for day in sorted(by_day, reverse=True):
+        if counted >= needed:
+            return found
+        if cut is not None and day <= cut:
+            return None
+        for entries, ids in by_day[day]:
+            # `before`'s own day is read for what lies before it, but not counted on.
+            counted += entries if day != last_day else 0
+            found.extend(json.loads(ids))
+    return found if counted >= needed or cut is None else None
+
+
 def refresh_stale_days():
     """Bring the roll-up up to date for the days the triggers marked; one query when none."""
     stale = list(StaleDay.objects.values_list("day", flat=True))

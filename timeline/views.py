@@ -32,12 +32,13 @@ from .models import (
     Figure,
     FilterDayCount,
     FilterTotal,
+    KeyIn,
     Place,
     Track,
     entry_is_published,
 )
 from .pickers import ambiguous_links, suggestions
-from .rollup import refresh_stale_days
+from .rollup import newest_entry_ids, refresh_stale_days
 from .templatetags.timeline_tags import PLACE_KIND_RANK
 
 TIMELINE_PAGE_SIZE = 30
@@ -119,17 +120,23 @@ class TimelineView(PublishedEntriesMixin, ListView):
 
     def get_context_data(self, **kwargs):
         queryset = self.object_list.order_by("-occurred_at", "-id")
+        match_count = self.match_count(queryset)  # brings a filter's roll-up up to date
         cursor_error = ""
-        page = queryset
+        cursor = None
         raw_cursor = self.request.GET.get("cursor", "")
         if raw_cursor:
             try:
-                page = older_than(queryset, decode_cursor(raw_cursor))
+                cursor = decode_cursor(raw_cursor)
             except InvalidCursor:
                 cursor_error = (
                     "That “older entries” link is broken or out of date, "
                     "so here are the newest entries instead."
                 )
+        page = self.newest_of_filter(cursor)
+        if page is None:
+            page = queryset
+        if cursor is not None:
+            page = older_than(page, cursor)
         entries = list(page[: TIMELINE_PAGE_SIZE + 1])
         next_cursor = None
         if len(entries) > TIMELINE_PAGE_SIZE:
@@ -139,7 +146,7 @@ class TimelineView(PublishedEntriesMixin, ListView):
             "form": self.filterset.form,
             "filtering": self.filterset.is_filtering,
             "shown_track": self.filterset.valid_data.get("track", ""),
-            "match_count": self.match_count(queryset),
+            "match_count": match_count,
             "days": group_by_day(entries),
             "entries": entries,
             "next_cursor": next_cursor,
@@ -159,6 +166,22 @@ class TimelineView(PublishedEntriesMixin, ListView):
             if chosen is not None:
                 return published_total(*chosen)
         return capped_count(queryset)
+
+    def newest_of_filter(self, cursor):
+        """One place, actor or grade and nothing else: the page's candidates from the
+        roll-up's newest days (rollup.newest_entry_ids), or None (the filtered timeline
+        finds the page). After match_count, which refreshed the roll-up."""
+        chosen = pictures.single_filter(self.filterset) if self.filterset.applied_alone else None
+        if chosen is None:
+            return None
+        before = cursor[0] if cursor is not None else None
+        rows = FilterDayCount.objects.of(*chosen)
+        ids = newest_entry_ids([rows], TIMELINE_PAGE_SIZE + 1, before=before)
+        if ids is None:
+            return None
+        return (
+            super().get_queryset().filter(KeyIn(sorted(set(ids)))).order_by("-occurred_at", "-id")
+        )
 
     def pulse(self, queryset):
         data = self.filterset.valid_data
@@ -301,7 +324,7 @@ def _history_sort_key(figure):
 
 class CappedPaginator(Paginator):
     """Numbered pages over at most COUNT_CAP claims: the count never scans the whole table.
-    `count`: the number when it is known already (from a roll-up)."""
+    `count`: the number when it is known already (from a roll-up), capped as counted."""
 
     def __init__(self, object_list, per_page, *, count=None):
         super().__init__(object_list, per_page)
@@ -323,14 +346,26 @@ class ClaimPaginator(CappedPaginator):
     window (the timeline index walked newest first, each entry probed for a claim), a few
     hundred rows for any page the capped count lets a reader reach; when there are few
     (a claimant, a rare grade), they are simply sorted.
+
+    `rollup`: for one claimant's claims (at one grade or any), FilterDayCount's rows of them
+    per grade (claims_rollup); a page is then read from the entries of the newest days that
+    hold it (rollup.newest_entry_ids), a few hundred claims whatever the claimant's number,
+    and from the timeline window only past the days those rows reach.
     """
+
+    def __init__(self, object_list, per_page, *, count=None, rollup=None):
+        super().__init__(object_list, per_page, count=count)
+        self.rollup = rollup
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         claims = self.object_list
-        if self.count > CLAIMS_SORTED_LIMIT:
+        ids = newest_entry_ids(self.rollup, top) if self.rollup else None
+        if ids is not None:
+            claims = claims.filter(KeyIn(sorted(set(ids)), field="entry_id"))
+        elif self.count > CLAIMS_SORTED_LIMIT:
             entries = (
                 Entry.objects.published()
                 .filter(Exists(claims.order_by().filter(entry=OuterRef("pk"))))
@@ -363,25 +398,25 @@ class ClaimListView(ListView):
         context["ambiguous"] = ambiguous_links(self.filterset.form, self.request.GET)
         return context
 
-    def known_count(self):
-        """A claimant's claims, at one grade or all, are counted by the roll-up: one small
-        read however many they are, capped as a counted list is (so are its pages). None
-        for other filters (counted, capped)."""
+    def claimant_rollup(self):
+        """A claimant's claims, at one grade or all, are counted and paged from the roll-up:
+        (the count, capped as a counted list is, so are its pages; the rows of them per
+        grade). (None, None) for other filters (counted, capped; paged from the timeline)."""
         data = self.filterset.valid_data
         chosen = {name for name, value in data.items() if value not in (None, "")}
         if not chosen or not chosen <= {"claimant", "assessment"} or "claimant" not in chosen:
-            return None
+            return None, None
         refresh_stale_days()
-        by_grade = FilterTotal.objects.claims_by_grade(data["claimant"])
-        if data.get("assessment"):
-            claims = by_grade.get(data["assessment"], 0)
-        else:
-            claims = sum(by_grade.values())
-        return CappedCount(min(claims, COUNT_CAP), more=claims > COUNT_CAP, cap=COUNT_CAP)
+        claimant, assessment = data["claimant"], data.get("assessment")
+        by_grade = FilterTotal.objects.claims_by_grade(claimant)
+        claims = by_grade.get(assessment, 0) if assessment else sum(by_grade.values())
+        count = CappedCount(min(claims, COUNT_CAP), more=claims > COUNT_CAP, cap=COUNT_CAP)
+        return count, claims_rollup(claimant, assessment)
 
     def paginate_queryset(self, queryset, page_size):
+        count, rollup = self.claimant_rollup()
         # get_page() turns a bad ?page= into the nearest real page instead of a 404.
-        paginator = ClaimPaginator(queryset, page_size, count=self.known_count())
+        paginator = ClaimPaginator(queryset, page_size, count=count, rollup=rollup)
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -389,11 +424,33 @@ class ClaimListView(ListView):
 # --- Actors and places -------------------------------------------------------------------
 
 
+def claims_rollup(actor, assessment=""):
+    """The roll-up's rows of the actor's published claims, one set per grade (or just
+    `assessment`'s), for ClaimPaginator."""
+    grades = [assessment] if assessment else Assessment.values
+    return [
+        FilterDayCount.objects.filter(
+            filter=FilterDayCount.Filter.CLAIMS, value=FilterDayCount.claims_value(actor.pk, grade)
+        )
+        for grade in grades
+    ]
+
+
 def claim_record(actor):
     """How many of the actor's published claims stand at each assessment, every assessment
     listed, from the roll-up (call refresh_stale_days() first)."""
     counts = FilterTotal.objects.claims_by_grade(actor)
     return [(value, label, counts.get(value, 0)) for value, label in Assessment.choices]
+
+
+def newest_entries(entries, rollup):
+    """The newest RELATED_LIMIT of `entries` (one place's or actor's), their candidates read
+    from its roll-up `rollup`'s newest days when those hold them, else from `entries`.
+    Call refresh_stale_days() first."""
+    ids = newest_entry_ids([rollup], RELATED_LIMIT)
+    if ids is not None:
+        entries = Entry.objects.published().filter(KeyIn(sorted(set(ids))))
+    return list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT])
 
 
 def published_total(name, value):
@@ -421,9 +478,11 @@ class ActorDetailView(DetailView):
             .select_related("entry", "claimant__side")
             .order_by("-entry__occurred_at", "-entry_id", "position", "id")
         )
-        newest_claims = ClaimPaginator(claims, RELATED_LIMIT, count=claim_count).page(1)
+        newest_claims = ClaimPaginator(
+            claims, RELATED_LIMIT, count=claim_count, rollup=claims_rollup(actor)
+        ).page(1)
         context.update(
-            entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
+            entries=newest_entries(entries, FilterDayCount.objects.of("actor", actor)),
             entry_count=entry_count,
             claims=list(newest_claims.object_list),
             claim_count=claim_count,
@@ -458,6 +517,7 @@ class PlaceDetailView(DetailView):
                 break
             ancestors.insert(0, node)
         entries = Entry.objects.published().at_place(place, walk_if_dense=True)
+        entry_count = published_total("place", place)  # brings the roll-up up to date
         pulse = pictures.pulse(
             self.request,
             entries,
@@ -468,8 +528,8 @@ class PlaceDetailView(DetailView):
         context.update(
             ancestors=ancestors,
             children=list(place.children.order_by("name")),
-            entries=list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT]),
-            entry_count=published_total("place", place),
+            entries=newest_entries(entries, FilterDayCount.objects.of("place", place)),
+            entry_count=entry_count,
             related_limit=RELATED_LIMIT,
             pulse=pulse,
             casualties=pictures.casualties(entries, place, pulse=pulse),
