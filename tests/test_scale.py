@@ -323,6 +323,29 @@ def test_a_search_finds_and_charts_the_same_whether_it_reads_ids_or_walks_the_ti
     assert "data-day=" in pages["walk"][1]
 
 
+def test_a_searchs_chart_marks_the_same_talks_whether_it_reads_ids_or_walks_the_timeline(
+    client, db, monkeypatch
+):
+    start = dt.datetime(2025, 11, 1, 12, tzinfo=dt.UTC)
+    for hour in range(0, 240, 8):
+        factories.EntryFactory(
+            title="Shelling of the port", occurred_at=start + dt.timedelta(hours=hour)
+        )
+    for day in (1, 4, 7):
+        factories.DiplomacyEntryFactory(
+            title=f"Talks on the shelling, day {day}", occurred_at=start + dt.timedelta(days=day)
+        )
+    factories.DiplomacyEntryFactory(title="Talks on grain", occurred_at=start)
+    charts = {}
+    for branch, limit in BRANCHES.items():
+        monkeypatch.setattr("timeline.search.SEARCH_SMALL_SIDE_LIMIT", limit)
+        html = client.get("/?q=shelling").content.decode()
+        chart = html[html.index('<figure class="chart pulse"') : html.index("</figure>")]
+        charts[branch] = sorted(set(re.findall(r"Talks on [\w ]+(?:, day \d)?", chart)))
+    assert charts["walk"] == [f"Talks on the shelling, day {day}" for day in (1, 4, 7)]
+    assert charts["small side"] == charts["walk"]
+
+
 def test_a_searchs_chart_counts_the_first_and_last_entries_of_its_window(client, db, monkeypatch):
     """The chart reads the index between the lowest and highest ids its days hold: the
     entries with those ids are counted, as is a match written later about an earlier day."""

@@ -93,7 +93,7 @@ def pulse(
     # days, a common word's search from one read of the index over the window's ids, rather
     # than a probe for each of the window's diplomacy entries until enough match.
     in_chart = entries.filter(track=Track.DIPLOMACY, occurred_at__gte=t0, occurred_at__lt=t1)
-    in_chart = within_window(in_chart, t0, t1)
+    in_chart = within_window(in_chart, t0, t1, newest_first=True)
     if track and track != Track.DIPLOMACY:
         in_chart = in_chart.none()
     elif rollup is not None and rollup.model is FilterDayCount:

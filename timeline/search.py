@@ -155,6 +155,7 @@ class MatchesSearch(Func):
     output_field = BooleanField()
     conditional = True
     window = None  # (start, end): see within_window()
+    newest_first = False  # see within_window()
 
     def __init__(self, terms):
         self.terms = terms
@@ -171,8 +172,11 @@ class MatchesSearch(Func):
         start, end = (connection.ops.adapt_datetimefield_value(t) for t in self.window)
         # The window's lowest and highest ids in one pass over it, joined to the index as a
         # one-row table: as two scalar subqueries SQLite read the window four times.
+        # A unary + keeps SQLite from fetching each match by key to sort them all: it walks
+        # the window's index newest first and stops at the page's last match.
+        key = f"+{pk}" if self.newest_first else pk
         sql = (
-            f"{pk} IN (SELECT found.rowid FROM (SELECT min(id) AS low, max(id) AS high "
+            f"{key} IN (SELECT found.rowid FROM (SELECT min(id) AS low, max(id) AS high "
             "FROM timeline_entry WHERE occurred_at >= %s AND occurred_at < %s) AS bounds, "
             "timeline_entry_fts AS found WHERE timeline_entry_fts MATCH %s "
             "AND found.rowid BETWEEN bounds.low AND bounds.high)"
@@ -188,9 +192,10 @@ class MatchesSearch(Func):
         return sql, [*params, _tsquery(self.terms)]
 
 
-def within_window(queryset, start, end):
+def within_window(queryset, start, end, *, newest_first=False):
     """`queryset`, already limited to entries between two moments, with a common search's
     probes replaced by one read of the index over the ids those entries span (SQLite).
+    `newest_first`: for the few newest matches (a chart's markers), not a count of all.
 
     A chart counts every match in its window: probing the index once per entry of a dense
     window costs seconds at a million entries, while the entries of a window hold a narrow
@@ -207,6 +212,7 @@ def within_window(queryset, start, end):
                 child = node.children[i] = copy.copy(child)
                 child.lhs = copy.copy(child.lhs)
                 child.lhs.window = (start, end)
+                child.lhs.newest_first = newest_first
             elif hasattr(child, "children"):
                 bound(child)
 
