@@ -5,12 +5,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
+from timeline.charts import DEFAULT_DAYS
 from timeline.generate import (
+    LATEST,
     OBLAST_SPREAD,
     RARE_ENTRIES,
     RARE_WORD,
     REGION_CENTRES,
     REGION_SPREAD,
+    SECONDS_PER_ENTRY,
     SPEAKERS,
     generate_entries,
 )
@@ -68,6 +71,25 @@ def test_generate_entries_is_deterministic_and_adds_beside_earlier_runs(db):
     assert _snapshot() == first
     call_command("generate_entries", "50", "--seed", "7", verbosity=0)
     assert Entry.objects.filter(slug__startswith="gen7-").count() == 250
+
+
+def test_generated_entries_keep_one_density_and_a_later_run_reaches_further_back(db):
+    """About 166 entries a day from the newest back, whatever the size: 10,000 fill the 60
+    days the charts and the map show, as a million do (the benchmarks compare the two)."""
+    call_command("generate_entries", "600", "--seed", "4", verbosity=0)
+    first = Entry.objects.filter(slug__startswith="gen4-")
+    first_ids = set(first.values_list("pk", flat=True))
+    moments = sorted(first.values_list("occurred_at", flat=True))
+    assert moments[-1] <= LATEST
+    assert (LATEST - moments[-1]).total_seconds() < SECONDS_PER_ENTRY
+    span = (moments[-1] - moments[0]).total_seconds()
+    assert 0.95 * 599 * SECONDS_PER_ENTRY <= span <= 1.05 * 599 * SECONDS_PER_ENTRY
+    # The benchmark's smaller database fills the default window.
+    assert 10_000 * SECONDS_PER_ENTRY >= DEFAULT_DAYS * 86_400
+    call_command("generate_entries", "100", "--seed", "4", verbosity=0)
+    later = Entry.objects.filter(slug__startswith="gen4-").exclude(pk__in=first_ids)
+    assert later.count() == 100
+    assert max(later.values_list("occurred_at", flat=True)) <= moments[0]
 
 
 def _search_index():

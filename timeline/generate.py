@@ -36,9 +36,12 @@ from .services import database_statistics_refresh
 
 PREFIX = "gen"
 BATCH = 5000
-START = timezone.make_aware(dt.datetime(2022, 2, 24, 4, 0), dt.UTC)
-# Spread over about four years: a million entries make ~700 a day, a dense timeline.
-SPAN_SECONDS = 4 * 365 * 86_400
+# The newest generated entry's moment; each entry is older than the one before it, and a
+# later run carries on further back. About 166 entries a day (60,000 a year: a busy war in
+# the conflict-event datasets), so 10,000 entries fill the 60 days that the timeline's chart
+# and the map show by default, as a million do, and a million reach back sixteen years.
+LATEST = timezone.make_aware(dt.datetime(2026, 2, 23, 4, 0), dt.UTC)
+SECONDS_PER_ENTRY = 520
 
 REGIONS = [
     ("Kyiv Oblast", ["Kiev Oblast"]),
@@ -339,7 +342,7 @@ def _batch(rng, start, size, tag, leaves, regions, people, sources, dataset, *, 
     for i in range(start, start + size):
         diplomacy = rng.random() < 0.2
         place = rng.choice(regions) if diplomacy and rng.random() < 0.5 else rng.choice(leaves)
-        occurred = START + dt.timedelta(seconds=int(SPAN_SECONDS * (i + rng.random()) / 1e6))
+        occurred = LATEST - dt.timedelta(seconds=int(SECONDS_PER_ENTRY * (i + rng.random())))
         rare = f" The {RARE_WORD} fields burned." if rng.random() < rare_share else ""
         if diplomacy:
             kind = rng.choice(DIPLOMACY_KINDS)

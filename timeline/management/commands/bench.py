@@ -27,8 +27,9 @@ from django.db import connection
 from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from timeline.generate import RARE_WORD
+from timeline.generate import LATEST, RARE_WORD
 from timeline.models import Actor, Claim, Entry, Place
 from timeline.views import encode_cursor
 
@@ -57,10 +58,12 @@ def surfaces():
     entry = published.filter(slug__startswith="gen").order_by("pk")[published.count() // 2]
     oldest = list(published.order_by("occurred_at", "id")[:31])[-1]
     day = entry.occurred_at.date().isoformat()
+    latest = timezone.localdate(LATEST)
+    four_years_back = latest.replace(year=latest.year - 4)
     return {
         "/": "/",
         "/ pulse killed": "/?chart=killed",
-        "/ months (4 years)": "/?from=2022-01-01&to=2025-12-31",
+        "/ months (4 years)": f"/?from={four_years_back.isoformat()}&to={latest.isoformat()}",
         "/map/": "/map/",
         "/map/ region": f"/map/?place={region.slug}",
         "api map points": "/api/v1/map/points/?bbox=20,43,42,53&zoom=6",
