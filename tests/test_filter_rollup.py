@@ -59,6 +59,7 @@ def assert_roll_up_matches_the_filters():
         for grade in claims.filter(claimant=actor).values_list("assessment", flat=True):
             live[grade] += 1
         assert FilterTotal.objects.claims_by_grade(actor) == live, actor.name
+    assert FilterTotal.objects.of("published", "") == published.count()
 
 
 @pytest.fixture

@@ -1881,6 +1881,10 @@ class FilterDayCount(models.Model):
         # id/grade"), whose rows count claims, not entries: an actor's claim record and the
         # claim tracker's count for a claimant, exact at any size (FilterTotal.claims_by_grade).
         CLAIMS = "claims", "Claims by an actor at a grade"
+        # Not a filter either, and only in FilterTotal (value ""): every published entry,
+        # DayCount summed over every day, so the sitemap index knows how many pages of
+        # entries it lists from one row, not a sum over sixteen years of days.
+        PUBLISHED = "published", "Every published entry"
 
     # The timeline's filters with a roll-up (the names of their GET parameters).
     TIMELINE_FILTERS = (Filter.PLACE, Filter.ACTOR, Filter.ASSESSMENT)

@@ -401,7 +401,9 @@ def recompute(days):
             buckets[pk] = (local_day(moment), track, kind)
             counts[buckets[pk]] += 1
         killed = Entry.objects.published().killed_by_day(start, end, places)
-        DayCount.objects.filter(day__gte=first, day__lte=last).delete()
+        stale_days = DayCount.objects.filter(day__gte=first, day__lte=last)
+        counted_before = stale_days.aggregate(n=Sum("entries"))["n"] or 0
+        stale_days.delete()
         _insert(
             DayCount,
             ["day", "track", "kind", "entries", "killed"],
@@ -412,6 +414,7 @@ def recompute(days):
         stale_rows = FilterDayCount.objects.filter(day__gte=first, day__lte=last)
         before = stale_rows.order_by().values_list("filter", "value").annotate(Sum("entries"))
         change = defaultdict(int)
+        change[(FilterDayCount.Filter.PUBLISHED, "")] = sum(counts.values()) - counted_before
         for name, value, n in before:
             change[(name, value)] -= n
         stale_rows.delete()
@@ -464,7 +467,8 @@ def _filter_members(published, buckets):
     each of its claims under the claimant and grade (FilterDayCount.Filter.CLAIMS)."""
     ids = published.values("pk")
     subjects = defaultdict(set)
-    PLACE, ACTOR, ASSESSMENT, CLAIMS = FilterDayCount.Filter.values
+    Filter = FilterDayCount.Filter
+    PLACE, ACTOR, ASSESSMENT, CLAIMS = Filter.PLACE, Filter.ACTOR, Filter.ASSESSMENT, Filter.CLAIMS
     said = defaultdict(list)  # entry id: one (CLAIMS, "actor/grade") per claim
     links = Entry.places.through.objects.filter(entry__in=ids)
     for entry_id, path in links.values_list("entry_id", "place__path").order_by():
