@@ -37,9 +37,10 @@ from .services import database_statistics_refresh
 PREFIX = "gen"
 BATCH = 5000
 # The newest generated entry's moment; each entry is older than the one before it, and a
-# later run carries on further back. About 166 entries a day (60,000 a year: a busy war in
-# the conflict-event datasets), so 10,000 entries fill the 60 days that the timeline's chart
-# and the map show by default, as a million do, and a million reach back sixteen years.
+# later run with the same seed carries on further back. About 166 entries a day (60,000 a
+# year: a busy war in the conflict-event datasets), so 10,000 entries fill the 60 days that
+# the timeline's chart and the map show by default, as a million do, and a million reach
+# back sixteen years.
 LATEST = timezone.make_aware(dt.datetime(2026, 2, 23, 4, 0), dt.UTC)
 SECONDS_PER_ENTRY = 520
 
