@@ -174,14 +174,14 @@ def test_a_filters_newest_pages_are_the_same_read_from_its_roll_up_or_the_timeli
 
 def test_a_filters_newest_page_shows_what_was_just_published(client, db):
     build_timeline(100)
-    kyiv, actor = Place.objects.get(slug="district-1"), Actor.objects.get(slug="actor-1")
+    district, actor = Place.objects.get(slug="district-1"), Actor.objects.get(slug="actor-1")
     for url in ("/?place=kyiv", "/places/kyiv/", "/actors/actor-1/", "/claims/?claimant=actor-1"):
         client.get(url)  # the roll-up read before the entry is published
     newest = Entry.objects.order_by("-occurred_at").first().occurred_at
     fresh = factories.EntryFactory(
         title="Fresh strike on the district",
         occurred_at=newest + dt.timedelta(minutes=5),
-        places=[kyiv],
+        places=[district],
     )
     factories.EntryActorFactory(entry=fresh, actor=actor)
     factories.ClaimFactory(entry=fresh, claimant=actor, quote="A fresh claim about the strike")
