@@ -520,7 +520,8 @@ def newest_entry_ids(row_sets, needed, *, before=None):
     `row_sets`: querysets of FilterDayCount, one per filter value (an actor's claims at each
     grade). The newest page of a busy actor, a region or a claimant is then read by key from
     a few days' ids, at any size, instead of walking the timeline and testing every entry
-    for the filter. Call refresh_stale_days() first; the ids are candidates, to be put
+    for the filter. Call refresh_stale_days() first; the ids (sorted, each once) are
+    candidates, to be put
     through Entry.objects.published() (or Claim.objects.published()) again, sorted and cut
     to the page, which is exact: each day read is read whole."""
     last_day = local_day(before) if before is not None else None
@@ -535,27 +536,29 @@ def newest_entry_ids(row_sets, needed, *, before=None):
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         fetched = cursor.fetchall()
+    days_per_part, by_day = defaultdict(list), defaultdict(list)
+    for part, day, entries, ids in fetched:
+        day = dt.date.fromisoformat(str(day))
+        days_per_part[part].append(day)
+        by_day[day].append((entries, ids))
     # A set that filled its NEWEST_ROWS may hold its oldest day in part: only the days after
     # the newest such cut are whole in every set.
-    rows_per_part = defaultdict(list)
-    for part, day, *_ in fetched:
-        rows_per_part[part].append(dt.date.fromisoformat(str(day)))
-    cuts = [min(days) for days in rows_per_part.values() if len(days) >= NEWEST_ROWS]
+    cuts = [min(days) for days in days_per_part.values() if len(days) >= NEWEST_ROWS]
     cut = max(cuts, default=None)
-    by_day = defaultdict(list)
-    for _, day, entries, ids in fetched:
-        by_day[dt.date.fromisoformat(str(day))].append((entries, ids))
-    counted, found = 0, []
+    counted, found = 0, set()
     for day in sorted(by_day, reverse=True):
         if counted >= needed:
-            return found
+            break
         if cut is not None and day <= cut:
             return None
         for entries, ids in by_day[day]:
             # `before`'s own day is read for what lies before it, but not counted on.
             counted += entries if day != last_day else 0
-            found.extend(json.loads(ids))
-    return found if counted >= needed or cut is None else None
+            found.update(json.loads(ids))
+    if counted < needed and cut is not None:
+        return None
+    # Sorted, each once (an entry is listed once for each claim it holds).
+    return sorted(found)
 
 
 def refresh_stale_days():

@@ -175,13 +175,7 @@ class TimelineView(PublishedEntriesMixin, ListView):
         if chosen is None:
             return None
         before = cursor[0] if cursor is not None else None
-        rows = FilterDayCount.objects.of(*chosen)
-        ids = newest_entry_ids([rows], TIMELINE_PAGE_SIZE + 1, before=before)
-        if ids is None:
-            return None
-        return (
-            super().get_queryset().filter(KeyIn(sorted(set(ids)))).order_by("-occurred_at", "-id")
-        )
+        return newest_of(FilterDayCount.objects.of(*chosen), TIMELINE_PAGE_SIZE + 1, before=before)
 
     def pulse(self, queryset):
         data = self.filterset.valid_data
@@ -364,7 +358,7 @@ class ClaimPaginator(CappedPaginator):
         claims = self.object_list
         ids = newest_entry_ids(self.rollup, top) if self.rollup else None
         if ids is not None:
-            claims = claims.filter(KeyIn(sorted(set(ids)), field="entry_id"))
+            claims = claims.filter(KeyIn(ids, field="entry_id"))
         elif self.count > CLAIMS_SORTED_LIMIT:
             entries = (
                 Entry.objects.published()
@@ -443,14 +437,26 @@ def claim_record(actor):
     return [(value, label, counts.get(value, 0)) for value, label in Assessment.choices]
 
 
+def newest_of(rollup, needed, *, before=None):
+    """The published entries (with what a card shows, newest first) of the newest days of
+    one place's, actor's or grade's roll-up rows `rollup` that hold `needed` of them before
+    `before` (rollup.newest_entry_ids), or None when its rows do not reach that far. Call
+    refresh_stale_days() first."""
+    ids = newest_entry_ids([rollup], needed, before=before)
+    if ids is None:
+        return None
+    return (
+        Entry.objects.published().with_related().filter(KeyIn(ids)).order_by("-occurred_at", "-id")
+    )
+
+
 def newest_entries(entries, rollup):
-    """The newest RELATED_LIMIT of `entries` (one place's or actor's), their candidates read
-    from its roll-up `rollup`'s newest days when those hold them, else from `entries`.
-    Call refresh_stale_days() first."""
-    ids = newest_entry_ids([rollup], RELATED_LIMIT)
-    if ids is not None:
-        entries = Entry.objects.published().filter(KeyIn(sorted(set(ids))))
-    return list(entries.with_related().order_by("-occurred_at", "-id")[:RELATED_LIMIT])
+    """The newest RELATED_LIMIT of `entries` (one place's or actor's, counted by `rollup`):
+    from the roll-up's newest days when they hold them, else from `entries`."""
+    newest = newest_of(rollup, RELATED_LIMIT)
+    if newest is None:
+        newest = entries.with_related().order_by("-occurred_at", "-id")
+    return list(newest[:RELATED_LIMIT])
 
 
 def published_total(name, value):
